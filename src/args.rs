@@ -1,0 +1,358 @@
+//! The command line and the environment, read into [`Settings`]. Every option is parsed here
+//! and nowhere else; a flag wins over its environment variable.
+
+use std::ffi::{OsStr, OsString};
+use std::time::Duration;
+
+use pico_args::Arguments;
+
+use crate::checks::{Checks, JsonCheck};
+use crate::duration;
+use crate::header::Header;
+use crate::status::StatusSet;
+use crate::target::{self, Target};
+
+/// What the process was asked to do.
+#[derive(Debug)]
+pub enum Command {
+    Help,
+    Version,
+    Probe(Box<Settings>),
+}
+
+/// One probe, fully validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub target: Target,
+    /// One deadline for everything: resolve, connect, send, response head, body.
+    pub timeout: Duration,
+    pub checks: Checks,
+    pub headers: Vec<Header>,
+    pub method: Method,
+    pub verbosity: Verbosity,
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Head,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+/// A configuration error, with the format it should be reported in (when that much of
+/// the configuration could be read).
+#[derive(Debug)]
+pub struct Rejected {
+    pub reason: String,
+    pub format: Format,
+}
+
+/// Safely under Docker's usual 5 s HEALTHCHECK timeout, so that Docker records our reason
+/// rather than "Health check exceeded timeout".
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
+const DEFAULT_PORT: u16 = 3000;
+
+/// Options that take a value, for telling "given twice" from "unknown".
+const VALUED: &[&str] = &[
+    "-t",
+    "--timeout",
+    "--status",
+    "--body",
+    "--json",
+    "-H",
+    "--header",
+    "--secret-header",
+    "--method",
+    "--format",
+];
+const SWITCHES: &[&str] = &[
+    "--ready",
+    "-q",
+    "--quiet",
+    "-v",
+    "--verbose",
+    "-h",
+    "--help",
+    "-V",
+    "--version",
+];
+
+/// Reads the arguments (without the program name) and the environment.
+pub fn parse(
+    args: Vec<OsString>,
+    env: &dyn Fn(&str) -> Option<OsString>,
+) -> Result<Command, Rejected> {
+    let mut args = Arguments::from_vec(args);
+    // The format comes first, so that every later error is reported in it.
+    let format = match option(&mut args, env, &["--format"], Some("HEALTHPROBE_FORMAT")) {
+        Ok(None) => Format::Text,
+        Ok(Some(f)) if f == "text" => Format::Text,
+        Ok(Some(f)) if f == "json" => Format::Json,
+        Ok(Some(f)) => {
+            return Err(reject(
+                format!("--format: {f:?} is not text or json"),
+                Format::Text,
+            ));
+        }
+        Err(reason) => return Err(reject(reason, Format::Text)),
+    };
+    if args.contains(["-h", "--help"]) {
+        return Ok(Command::Help);
+    }
+    if args.contains(["-V", "--version"]) {
+        return Ok(Command::Version);
+    }
+    settings(args, env, format)
+        .map(|s| Command::Probe(Box::new(s)))
+        .map_err(|reason| reject(reason, format))
+}
+
+fn settings(
+    mut args: Arguments,
+    env: &dyn Fn(&str) -> Option<OsString>,
+    format: Format,
+) -> Result<Settings, String> {
+    let ready = args.contains("--ready");
+    let quiet = args.contains(["-q", "--quiet"]);
+    let verbose = args.contains(["-v", "--verbose"]);
+    let verbosity = match (quiet, verbose) {
+        (true, true) => return Err("-q and -v contradict each other; choose one".to_string()),
+        (true, false) => Verbosity::Quiet,
+        (false, true) => Verbosity::Verbose,
+        (false, false) => Verbosity::Normal,
+    };
+    let timeout = match option(
+        &mut args,
+        env,
+        &["-t", "--timeout"],
+        Some("HEALTHPROBE_TIMEOUT"),
+    )? {
+        Some(text) => duration::parse(&text).map_err(|e| format!("--timeout: {e}"))?,
+        None => DEFAULT_TIMEOUT,
+    };
+    let status = match option(&mut args, env, &["--status"], Some("HEALTHPROBE_STATUS"))? {
+        Some(text) => StatusSet::parse(&text).map_err(|e| format!("--status: {e}"))?,
+        None => StatusSet::default(),
+    };
+    let contains = option(&mut args, env, &["--body"], Some("HEALTHPROBE_BODY"))?;
+    if contains.as_deref() == Some("") {
+        return Err("--body: the text to look for is empty".to_string());
+    }
+    let json = repeated(&mut args, &["--json"])?
+        .iter()
+        .map(|text| JsonCheck::parse(text).map_err(|e| format!("--json: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut headers = repeated(&mut args, &["-H", "--header"])?
+        .iter()
+        .map(|text| Header::parse(text).map_err(|e| format!("--header: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    for text in repeated(&mut args, &["--secret-header"])? {
+        headers.push(Header::parse_secret(&text).map_err(|e| format!("--secret-header: {e}"))?);
+    }
+    let method = match option(&mut args, env, &["--method"], None)? {
+        None => Method::Get,
+        Some(m) if m.eq_ignore_ascii_case("GET") => Method::Get,
+        Some(m) if m.eq_ignore_ascii_case("HEAD") => Method::Head,
+        Some(m) => return Err(format!("--method: {:?} is not GET or HEAD", short(&m))),
+    };
+    let checks = Checks {
+        status,
+        contains,
+        json,
+    };
+    if method == Method::Head && checks.need_body() {
+        return Err("--body and --json need a body, which HEAD never has".to_string());
+    }
+    // pico-args hands back the free arguments only once every option has been taken.
+    let target = resolve_target(free_target(args.finish())?, ready, env)?;
+    Ok(Settings {
+        target,
+        timeout,
+        checks,
+        headers,
+        method,
+        verbosity,
+        format,
+    })
+}
+
+/// The free arguments: at most one TARGET; anything that looks like an option is unknown
+/// or repeated.
+fn free_target(free: Vec<OsString>) -> Result<Option<String>, String> {
+    let mut target = None;
+    for arg in free {
+        let arg = utf8(&arg, "TARGET")?;
+        if arg.starts_with('-') && arg.len() > 1 {
+            let name = arg.split('=').next().unwrap_or(&arg);
+            return Err(if VALUED.contains(&name) || SWITCHES.contains(&name) {
+                format!("{name} is given more than once")
+            } else {
+                format!("unknown option {:?} (see --help)", short(&arg))
+            });
+        }
+        if target.is_some() {
+            return Err(format!(
+                "one TARGET at a time; {:?} is a second one",
+                short(&arg)
+            ));
+        }
+        target = Some(arg);
+    }
+    Ok(target)
+}
+
+/// TARGET, else `HEALTHPROBE_URL`, else `/health` (or `/health/ready`) on the app's `PORT`.
+fn resolve_target(
+    target: Option<String>,
+    ready: bool,
+    env: &dyn Fn(&str) -> Option<OsString>,
+) -> Result<Target, String> {
+    let (text, source) = match target {
+        Some(t) => (Some(t), "TARGET"),
+        None => (variable(env, "HEALTHPROBE_URL")?, "HEALTHPROBE_URL"),
+    };
+    if ready && text.is_some() {
+        return Err(format!(
+            "--ready probes /health/ready on the default base; it cannot be combined with {source}"
+        ));
+    }
+    let text = text.unwrap_or_else(|| if ready { "/health/ready" } else { "/health" }.to_string());
+    let port = if text.starts_with('/') {
+        match variable(env, "PORT")? {
+            Some(p) => target::parse_port(&p).map_err(|e| format!("PORT: {e}"))?,
+            None => DEFAULT_PORT,
+        }
+    } else {
+        DEFAULT_PORT
+    };
+    Target::parse(&text, port).map_err(|e| format!("{source}: {e}"))
+}
+
+/// A single-valued option: the flag, else its environment variable.
+fn option(
+    args: &mut Arguments,
+    env: &dyn Fn(&str) -> Option<OsString>,
+    keys: &[&'static str],
+    variable_name: Option<&str>,
+) -> Result<Option<String>, String> {
+    let flag = keys.last().copied().unwrap_or_default();
+    let raw = match keys {
+        [short, long] => args.opt_value_from_os_str([*short, *long], keep),
+        _ => args.opt_value_from_os_str(flag, keep),
+    }
+    .map_err(|e| pico_reason(e, flag))?;
+    match raw {
+        Some(value) => utf8(&value, flag).map(Some),
+        None => match variable_name {
+            Some(name) => variable(env, name),
+            None => Ok(None),
+        },
+    }
+}
+
+fn repeated(args: &mut Arguments, keys: &[&'static str]) -> Result<Vec<String>, String> {
+    let flag = keys.last().copied().unwrap_or_default();
+    let raw = match keys {
+        [short, long] => args.values_from_os_str([*short, *long], keep),
+        _ => args.values_from_os_str(flag, keep),
+    }
+    .map_err(|e| pico_reason(e, flag))?;
+    raw.iter().map(|v| utf8(v, flag)).collect()
+}
+
+/// An environment variable; set but empty is a mistake worth reporting, not a default.
+fn variable(env: &dyn Fn(&str) -> Option<OsString>, name: &str) -> Result<Option<String>, String> {
+    match env(name) {
+        None => Ok(None),
+        Some(value) if value.is_empty() => Err(format!("{name} is set but empty")),
+        Some(value) => utf8(&value, name).map(Some),
+    }
+}
+
+fn keep(value: &OsStr) -> Result<OsString, std::convert::Infallible> {
+    Ok(value.to_owned())
+}
+
+fn utf8(value: &OsStr, what: &str) -> Result<String, String> {
+    value
+        .to_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("{what}: the value is not valid UTF-8"))
+}
+
+fn pico_reason(e: pico_args::Error, flag: &str) -> String {
+    match e {
+        pico_args::Error::OptionWithoutAValue(_) => format!("{flag} needs a value"),
+        pico_args::Error::NonUtf8Argument => format!("{flag}: the value is not valid UTF-8"),
+        other => format!("{flag}: {other}"),
+    }
+}
+
+fn short(text: &str) -> String {
+    crate::checks::excerpt(text, 100)
+}
+
+fn reject(reason: String, format: Format) -> Rejected {
+    Rejected { reason, format }
+}
+
+/// `--help`: every option, every variable, the exit codes and examples.
+pub const HELP: &str = concat!(
+    "healthprobe ",
+    env!("CARGO_PKG_VERSION"),
+    " - is this service healthy? Exit 0 if so, 1 if not.
+
+USAGE:
+    healthprobe [OPTIONS] [TARGET]
+
+TARGET (first match wins):
+    http://HOST[:PORT]/PATH   a full URL; HOST may be a name, 1.2.3.4 or [::1]
+    /PATH                     joined to http://127.0.0.1:$PORT
+    (omitted)                 $HEALTHPROBE_URL, else http://127.0.0.1:$PORT/health
+
+OPTIONS (flag wins over its environment variable):
+        --ready               probe /health/ready instead of /health (default target only)
+    -t, --timeout DURATION    overall deadline, e.g. 250ms, 2s, 1.5s, 1m [HEALTHPROBE_TIMEOUT, default 3s]
+        --status LIST         accepted codes, e.g. 200 or 200-299,304 or 2xx,3xx [HEALTHPROBE_STATUS, default 200-399]
+        --body TEXT           the body must contain TEXT [HEALTHPROBE_BODY]
+        --json POINTER=VALUE  the JSON body's value at POINTER must equal VALUE (repeatable)
+    -H, --header 'Name: value'          extra request header, Host included (repeatable)
+        --secret-header 'Name:/path'    header whose value is read from a file, never printed (repeatable)
+        --method GET|HEAD     request method [default GET]
+    -q, --quiet               print nothing when healthy
+    -v, --verbose             also print address, timings, response head and body start
+        --format text|json    report format [HEALTHPROBE_FORMAT, default text]
+    -h, --help                print this help
+    -V, --version             print the version
+
+ENVIRONMENT:
+    PORT                      the app's port, for the default and path targets [default 3000]
+    HEALTHPROBE_URL, HEALTHPROBE_TIMEOUT, HEALTHPROBE_STATUS, HEALTHPROBE_BODY, HEALTHPROBE_FORMAT
+    Proxy variables (HTTP_PROXY, NO_PROXY, ...) are ignored: the probe talks to its target directly.
+
+EXIT STATUS (the first word of the report is the category):
+    0  healthy      the status is accepted and every body check holds
+    1  unhealthy    the server answered, but the status or a body check failed
+    1  unreachable  no usable HTTP answer (refused, reset, unknown name, not HTTP)
+    1  timeout      the deadline passed
+    1  error        the configuration is wrong
+
+EXAMPLES:
+    HEALTHCHECK --interval=12s --timeout=5s CMD [\"/usr/local/bin/healthprobe\"]
+    healthprobe --ready --json /checks/db=ok -t 2s
+"
+);

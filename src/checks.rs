@@ -1,0 +1,200 @@
+//! The checks a response must pass to be healthy: its status, and optionally its body.
+
+use serde_json::Value;
+
+use crate::status::StatusSet;
+
+/// How many body bytes a body check may read. Health endpoints answer in a few hundred
+/// bytes; the cap bounds memory and time whatever the server sends.
+pub const BODY_CAP: usize = 64 * 1024;
+
+/// Everything a response is judged by.
+#[derive(Debug, Clone, Default)]
+pub struct Checks {
+    pub status: StatusSet,
+    /// The body must contain this text (`--body`).
+    pub contains: Option<String>,
+    /// Each of these must hold on the body parsed as JSON (`--json`).
+    pub json: Vec<JsonCheck>,
+}
+
+/// `--json POINTER=VALUE`: the value at an RFC 6901 pointer must equal an expected value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonCheck {
+    pub pointer: String,
+    pub expected: Value,
+}
+
+impl JsonCheck {
+    /// Splits at the first `=`; the value is JSON when it parses as JSON, else a string, so
+    /// that `/status=ok` and `/checks/db=true` both mean what they say.
+    pub fn parse(text: &str) -> Result<JsonCheck, String> {
+        let Some((pointer, value)) = text.split_once('=') else {
+            return Err(format!("{text:?} is not POINTER=VALUE (e.g. /status=ok)"));
+        };
+        validate_pointer(pointer)?;
+        let expected = serde_json::from_str(value).unwrap_or_else(|_| Value::from(value));
+        Ok(JsonCheck {
+            pointer: pointer.to_string(),
+            expected,
+        })
+    }
+
+    fn failure(&self, document: &Value) -> Option<String> {
+        match document.pointer(&self.pointer) {
+            None => Some(format!("{} is missing", self.shown_pointer())),
+            Some(found) if same(found, &self.expected) => None,
+            Some(found) => Some(format!(
+                "{} is {}, expected {}",
+                self.shown_pointer(),
+                excerpt(&found.to_string(), 120),
+                excerpt(&self.expected.to_string(), 120)
+            )),
+        }
+    }
+
+    fn shown_pointer(&self) -> &str {
+        if self.pointer.is_empty() {
+            "the document"
+        } else {
+            &self.pointer
+        }
+    }
+}
+
+fn validate_pointer(pointer: &str) -> Result<(), String> {
+    if !(pointer.is_empty() || pointer.starts_with('/')) {
+        return Err(format!(
+            "{pointer:?} is not a JSON pointer (it starts with /, e.g. /status)"
+        ));
+    }
+    let mut rest = pointer;
+    while let Some(at) = rest.find('~') {
+        rest = &rest[at + 1..];
+        if !(rest.starts_with('0') || rest.starts_with('1')) {
+            return Err(format!(
+                "{pointer:?}: ~ must be followed by 0 or 1 (RFC 6901)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// JSON equality where numbers compare by value: `3` equals `3.0`.
+fn same(found: &Value, expected: &Value) -> bool {
+    match (found, expected) {
+        (Value::Number(a), Value::Number(b)) => match (a.as_i128(), b.as_i128()) {
+            (Some(a), Some(b)) => a == b,
+            _ => a.as_f64() == b.as_f64(),
+        },
+        _ => found == expected,
+    }
+}
+
+impl Checks {
+    /// Whether the body must be read at all: without a body check it never is.
+    pub fn need_body(&self) -> bool {
+        self.contains.is_some() || !self.json.is_empty()
+    }
+
+    /// Judges a body already read (at most [`BODY_CAP`] bytes, `truncated` when there was
+    /// more). Returns why it fails, or `None` when every body check holds.
+    pub fn body_failure(&self, body: &[u8], truncated: bool) -> Option<String> {
+        if !self.need_body() {
+            return None;
+        }
+        if truncated {
+            return Some(format!(
+                "the body is larger than {} KiB, too large for a body check",
+                BODY_CAP / 1024
+            ));
+        }
+        if let Some(text) = &self.contains {
+            // Byte search: a body need not be UTF-8 for a plain substring to be present.
+            if !text.is_empty() && !body.windows(text.len()).any(|w| w == text.as_bytes()) {
+                return Some(format!(
+                    "the body does not contain {:?}",
+                    excerpt(text, 120)
+                ));
+            }
+        }
+        if self.json.is_empty() {
+            return None;
+        }
+        let document: Value = match serde_json::from_slice(body) {
+            Ok(value) => value,
+            Err(e) if e.is_eof() && body.iter().all(u8::is_ascii_whitespace) => {
+                return Some("the body is empty, not JSON".to_string());
+            }
+            Err(e) => return Some(format!("the body is not JSON ({e})")),
+        };
+        self.json.iter().find_map(|check| check.failure(&document))
+    }
+}
+
+/// Shortens `text` to about `max` bytes on a character boundary.
+pub fn excerpt(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checks(json: &[&str]) -> Checks {
+        Checks {
+            json: json.iter().map(|c| JsonCheck::parse(c).unwrap()).collect(),
+            ..Checks::default()
+        }
+    }
+
+    #[test]
+    fn json_values_are_json_when_they_parse() {
+        let body = br#"{"status":"ok","checks":{"db":true},"n":3,"gone":null}"#;
+        assert_eq!(
+            checks(&["/status=ok", "/checks/db=true", "/n=3.0", "/gone=null"])
+                .body_failure(body, false),
+            None
+        );
+        assert_eq!(
+            checks(&["/status=\"ok\""]).body_failure(body, false),
+            None,
+            "a quoted JSON string equals the bare word"
+        );
+        assert_eq!(
+            checks(&["/checks/db=false"])
+                .body_failure(body, false)
+                .unwrap(),
+            "/checks/db is true, expected false"
+        );
+        assert_eq!(
+            checks(&["/x=1"]).body_failure(body, false).unwrap(),
+            "/x is missing"
+        );
+        assert!(
+            checks(&["/status=ok"])
+                .body_failure(b"ok", false)
+                .unwrap()
+                .starts_with("the body is not JSON")
+        );
+    }
+
+    #[test]
+    fn pointers_are_validated() {
+        assert!(JsonCheck::parse("status=ok").is_err());
+        assert!(JsonCheck::parse("/a~2b=1").is_err());
+        assert!(JsonCheck::parse("/a~1b=1").is_ok());
+        assert!(JsonCheck::parse("/status").is_err());
+        assert_eq!(
+            JsonCheck::parse("/a=b=c").unwrap().expected,
+            Value::from("b=c")
+        );
+    }
+}

@@ -1,0 +1,302 @@
+//! The HTTP exchange: one request through ureq, the response head, and the body when a
+//! check (or `--verbose`) needs it. What went wrong is described here, in the words of
+//! the phase it went wrong in; [`crate::verdict`] turns that into a category.
+
+use std::io::{self, Read};
+use std::sync::{Arc, Mutex};
+
+use ureq::Agent;
+use ureq::http::Response;
+
+use crate::args::{Method, Settings, Verbosity};
+use crate::checks::BODY_CAP;
+use crate::duration;
+use crate::header;
+use crate::net::{self, Clock, Dialer, HostResolver, SharedTrace, Trace};
+use crate::report::printable;
+use crate::target::Target;
+
+/// A response the server gave.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    /// Present when a body check needs it.
+    pub body: Option<Body>,
+}
+
+#[derive(Debug)]
+pub struct Body {
+    /// At most [`BODY_CAP`] bytes.
+    pub bytes: Vec<u8>,
+    /// Whether the body went on past the cap.
+    pub truncated: bool,
+}
+
+impl Answer {
+    /// `200 OK`: the standard reason phrase, never the server's own text.
+    pub fn status_line(&self) -> String {
+        let reason = ureq::http::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        format!("{} {reason}", self.status).trim_end().to_string()
+    }
+}
+
+/// Why there is no answer to judge.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The deadline passed; the text names the phase (`no response head from …`).
+    Timeout(String),
+    /// No usable HTTP answer.
+    Unreachable(String),
+    /// The request could not even be built.
+    Config(String),
+}
+
+/// The outcome, and for `--verbose` what happened on the way.
+pub struct Exchanged {
+    pub outcome: Result<Answer, Failure>,
+    pub details: Vec<String>,
+}
+
+/// Sends the request and reads what the checks need, all before `clock.deadline`.
+pub fn exchange(settings: &Settings, clock: Clock) -> Exchanged {
+    let trace: SharedTrace = Arc::new(Mutex::new(Trace::default()));
+    let agent = agent(settings, clock, &trace);
+    let verbose = settings.verbosity == Verbosity::Verbose;
+    let mut details = Vec::new();
+    let mut reading_body = false;
+
+    let outcome = send(settings, &agent).and_then(|response| {
+        let status = response.status().as_u16();
+        if verbose {
+            details.extend(head_lines(&response));
+        }
+        let checks = &settings.checks;
+        let wanted = if checks.need_body() && checks.status.accepts(status) {
+            BODY_CAP
+        } else if verbose && settings.method == Method::Get {
+            PEEK
+        } else {
+            0
+        };
+        let mut body = None;
+        if wanted > 0 {
+            reading_body = true;
+            match read_body(response, wanted) {
+                Ok(read) => {
+                    if verbose {
+                        details.push(body_line(&read, settings));
+                    }
+                    body = Some(read).filter(|_| wanted == BODY_CAP);
+                }
+                // A body read only for show must not change the verdict.
+                Err(e) if wanted == PEEK => details.push(format!("body: not read ({e})")),
+                Err(e) => return Err(e),
+            }
+        } else if verbose {
+            details.push("body: not read (no body check)".to_string());
+        }
+        Ok(Answer { status, body })
+    });
+    let trace = trace.lock().map(|t| t.clone()).unwrap_or_default();
+    let outcome = outcome.map_err(|e| failure(e, &trace, &settings.target, reading_body));
+    if verbose {
+        details.splice(0..0, trace_lines(&trace, settings, clock));
+    }
+    Exchanged { outcome, details }
+}
+
+/// How much body `--verbose` shows when no check needs the body.
+const PEEK: usize = 1024;
+
+fn agent(settings: &Settings, clock: Clock, trace: &SharedTrace) -> Agent {
+    let config = Agent::config_builder()
+        // Every status is an answer to judge, and a redirect is judged, never followed.
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        // A probe talks to its target directly, as the kubelet does.
+        .proxy(None)
+        .user_agent(concat!("healthprobe/", env!("CARGO_PKG_VERSION")))
+        .accept("*/*")
+        .timeout_global(Some(settings.timeout))
+        .max_response_header_size(net::MAX_HEAD)
+        .input_buffer_size(net::INPUT_BUFFER)
+        .output_buffer_size(net::OUTPUT_BUFFER)
+        .max_idle_connections(0)
+        .build();
+    let resolver = HostResolver {
+        host: settings.target.host.clone(),
+        port: settings.target.port,
+        clock,
+        trace: trace.clone(),
+    };
+    let dialer = Dialer {
+        clock,
+        trace: trace.clone(),
+    };
+    Agent::with_parts(config, dialer, resolver)
+}
+
+fn send(settings: &Settings, agent: &Agent) -> Result<Response<ureq::Body>, ureq::Error> {
+    let url = settings.target.url();
+    let mut request = match settings.method {
+        Method::Get => agent.get(&url),
+        Method::Head => agent.head(&url),
+    };
+    for h in &settings.headers {
+        request = request.header(&h.name, &h.value);
+    }
+    request.header("Connection", "close").call()
+}
+
+fn read_body(response: Response<ureq::Body>, cap: usize) -> Result<Body, ureq::Error> {
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(cap).unwrap_or(u64::MAX) + 1;
+    response
+        .into_body()
+        .into_reader()
+        .take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(ureq::Error::from)?;
+    let truncated = bytes.len() > cap;
+    bytes.truncate(cap);
+    Ok(Body { bytes, truncated })
+}
+
+/// Puts a ureq error into the words of the phase it happened in.
+fn failure(error: ureq::Error, trace: &Trace, target: &Target, reading_body: bool) -> Failure {
+    let peer = trace
+        .peer
+        .map_or_else(|| target.authority(), |p| p.to_string());
+    let phase = if trace.peer.is_none() {
+        "connecting"
+    } else if !trace.sent {
+        "sending the request"
+    } else if reading_body {
+        "reading the body"
+    } else {
+        "waiting for the response head"
+    };
+    match error {
+        ureq::Error::Timeout(_) => Failure::Timeout(if trace.resolved.is_none() {
+            format!("could not resolve {}", target.host)
+        } else if trace.peer.is_none() {
+            format!("no connection to {}", target.authority())
+        } else if !trace.sent {
+            format!("could not send the request to {peer}")
+        } else if reading_body {
+            format!("no complete body from {peer}")
+        } else {
+            format!("no response head from {peer}")
+        }),
+        ureq::Error::HostNotFound => {
+            Failure::Unreachable(format!("name not found: {}", target.host))
+        }
+        ureq::Error::Io(e) if trace.peer.is_none() => {
+            Failure::Unreachable(connect_failure(&e, trace, target))
+        }
+        ureq::Error::Io(e) => Failure::Unreachable(match e.kind() {
+            io::ErrorKind::ConnectionReset => format!("connection reset by {peer} while {phase}"),
+            io::ErrorKind::UnexpectedEof | io::ErrorKind::BrokenPipe => {
+                format!("connection closed by {peer} while {phase}")
+            }
+            _ => format!("{peer}: {} while {phase}", io_text(&e)),
+        }),
+        ureq::Error::Protocol(e) => Failure::Unreachable(format!(
+            "{peer} did not answer in HTTP/1.x ({})",
+            printable(e.to_string().as_bytes(), 200)
+        )),
+        ureq::Error::LargeResponseHeader(_, max) => Failure::Unreachable(format!(
+            "the response head from {peer} is larger than {} KiB",
+            max / 1024
+        )),
+        ureq::Error::Http(e) => Failure::Config(format!("the request cannot be built: {e}")),
+        other => Failure::Unreachable(format!(
+            "{peer}: {} while {phase}",
+            printable(other.to_string().as_bytes(), 200)
+        )),
+    }
+}
+
+fn connect_failure(e: &io::Error, trace: &Trace, target: &Target) -> String {
+    let what = match e.kind() {
+        io::ErrorKind::ConnectionRefused => format!("connection refused by {}", target.authority()),
+        _ => format!("cannot connect to {}: {}", target.authority(), io_text(e)),
+    };
+    if trace.refusals.len() > 1 {
+        let tried: Vec<String> = trace.refusals.iter().map(|(a, _)| a.to_string()).collect();
+        format!("{what} (tried {})", tried.join(", "))
+    } else {
+        what
+    }
+}
+
+/// The OS's words without the `(os error 111)` suffix.
+fn io_text(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_lowercase(),
+        None => text.to_lowercase(),
+    }
+}
+
+fn trace_lines(trace: &Trace, settings: &Settings, clock: Clock) -> Vec<String> {
+    let mut lines = Vec::new();
+    let addrs: Vec<String> = trace.addrs.iter().map(ToString::to_string).collect();
+    lines.push(format!(
+        "address: {} (resolved {}: {})",
+        trace
+            .peer
+            .map_or_else(|| "none".to_string(), |p| p.to_string()),
+        settings.target.host,
+        if addrs.is_empty() {
+            "nothing".to_string()
+        } else {
+            addrs.join(", ")
+        }
+    ));
+    for (addr, kind) in &trace.refusals {
+        lines.push(format!(
+            "connect {addr}: {}",
+            io_text(&io::Error::from(*kind))
+        ));
+    }
+    let at = |d: Option<std::time::Duration>| d.map_or_else(|| "-".to_string(), duration::human);
+    lines.push(format!(
+        "timings: resolve {}, connect {}, first byte {}, total {}",
+        at(trace.resolved),
+        at(trace.connected),
+        at(trace.first_byte),
+        duration::human(clock.since_start())
+    ));
+    let method = match settings.method {
+        Method::Get => "GET",
+        Method::Head => "HEAD",
+    };
+    lines.push(format!("> {method} {} HTTP/1.1", settings.target.path));
+    for h in &settings.headers {
+        lines.push(format!("> {}: {}", h.name, h.shown_value()));
+    }
+    lines
+}
+
+fn head_lines(response: &Response<ureq::Body>) -> Vec<String> {
+    let mut lines = vec![format!("< {:?} {}", response.version(), response.status())];
+    for (name, value) in response.headers() {
+        lines.push(format!("< {name}: {}", printable(value.as_bytes(), 300)));
+    }
+    lines
+}
+
+fn body_line(body: &Body, settings: &Settings) -> String {
+    let text = header::scrub(&String::from_utf8_lossy(&body.bytes), &settings.headers);
+    let more = if body.truncated {
+        " (more follows)"
+    } else {
+        ""
+    };
+    format!("body: {}{more}", printable(text.as_bytes(), 300))
+}

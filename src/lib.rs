@@ -1,0 +1,29 @@
+//! healthprobe: is this service healthy? One HTTP request with a hard deadline, judged by
+//! its status and optionally its body, reported in one line whose first word is the
+//! category, and an exit code Docker's HEALTHCHECK and Kubernetes exec probes understand.
+//!
+//! The flow is `args` → [`probe`] → `report`; each module owns one idea.
+#![forbid(unsafe_code)]
+
+pub mod args;
+pub mod checks;
+pub mod duration;
+pub mod exchange;
+pub mod header;
+pub mod net;
+pub mod report;
+pub mod status;
+pub mod target;
+pub mod verdict;
+
+use args::Settings;
+use verdict::Verdict;
+
+/// Probes the target once, within `settings.timeout`.
+pub fn probe(settings: &Settings) -> Verdict {
+    let clock = net::Clock::new(settings.timeout);
+    let exchanged = exchange::exchange(settings, clock);
+    let mut verdict = Verdict::decide(settings, exchanged.outcome, clock.since_start());
+    verdict.details = exchanged.details;
+    verdict
+}

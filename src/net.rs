@@ -1,0 +1,257 @@
+//! The network under ureq: name resolution, connection and socket I/O, each bounded by
+//! the one deadline and each recording how far it got, so that a timeout can name its
+//! phase and `--verbose` can show timings.
+//!
+//! ureq's own resolver spawns a thread for every lookup that has a timeout, IP literals
+//! included, and its transport allocates 128 KiB buffers; a probe needs neither.
+
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ureq::http::Uri;
+use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, LazyBuffers, NextTimeout, Transport,
+};
+use ureq::{Error, Timeout};
+
+use crate::target::Host;
+
+/// Bytes for the request head; [`crate::header`] keeps the extra headers well inside it.
+pub const OUTPUT_BUFFER: usize = 32 * 1024;
+/// Bytes for reading; the response head must fit in [`MAX_HEAD`].
+pub const INPUT_BUFFER: usize = 32 * 1024;
+/// The largest response head accepted: far beyond any health endpoint's.
+pub const MAX_HEAD: usize = 16 * 1024;
+
+/// How far the exchange got, and when (measured from the start of the probe).
+#[derive(Debug, Default, Clone)]
+pub struct Trace {
+    pub addrs: Vec<SocketAddr>,
+    pub resolved: Option<Duration>,
+    /// Why each address that failed to connect did.
+    pub refusals: Vec<(SocketAddr, io::ErrorKind)>,
+    pub peer: Option<SocketAddr>,
+    pub connected: Option<Duration>,
+    pub sent: bool,
+    pub first_byte: Option<Duration>,
+}
+
+/// The trace, shared between the parts ureq owns and the probe that reads it afterwards.
+pub type SharedTrace = Arc<Mutex<Trace>>;
+
+fn record(trace: &SharedTrace, f: impl FnOnce(&mut Trace)) {
+    // A poisoned lock cannot happen (panics abort), but a trace is never worth a crash.
+    if let Ok(mut t) = trace.lock() {
+        f(&mut t);
+    }
+}
+
+/// The start of the probe and its deadline, for every bounded step.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pub start: Instant,
+    pub deadline: Instant,
+}
+
+impl Clock {
+    pub fn new(timeout: Duration) -> Clock {
+        let start = Instant::now();
+        Clock {
+            start,
+            deadline: start + timeout,
+        }
+    }
+
+    /// Time left, or `None` once the deadline has passed.
+    pub fn left(&self) -> Option<Duration> {
+        Some(self.deadline.saturating_duration_since(Instant::now())).filter(|d| !d.is_zero())
+    }
+
+    pub fn since_start(&self) -> Duration {
+        self.start.elapsed()
+    }
+}
+
+/// Resolves the target's host: IP literals directly, `localhost` to both loopback
+/// addresses with no `/etc/hosts` needed, other names by the system resolver in a thread
+/// that the deadline can abandon.
+#[derive(Debug)]
+pub struct HostResolver {
+    pub host: Host,
+    pub port: u16,
+    pub clock: Clock,
+    pub trace: SharedTrace,
+}
+
+impl Resolver for HostResolver {
+    fn resolve(
+        &self,
+        _: &Uri,
+        _: &ureq::config::Config,
+        _: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, Error> {
+        let found = match &self.host {
+            Host::Ip(ip) => vec![SocketAddr::new(*ip, self.port)],
+            // IPv4 first: most apps bind 0.0.0.0 or 127.0.0.1; Node's `::` takes both.
+            Host::Localhost => vec![
+                SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), self.port),
+                SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), self.port),
+            ],
+            Host::Name(name) => lookup(name, self.port, self.clock)?,
+        };
+        let mut addrs = self.empty();
+        // ureq keeps at most 16 addresses, more than any probe target has.
+        for addr in found.iter().take(16) {
+            addrs.push(*addr);
+        }
+        record(&self.trace, |t| {
+            t.addrs = found;
+            t.resolved = Some(self.clock.since_start());
+        });
+        Ok(addrs)
+    }
+}
+
+/// getaddrinfo cannot be cancelled, so it runs in a thread the probe stops waiting for at
+/// the deadline; the process exits soon after, taking the thread with it.
+fn lookup(name: &str, port: u16, clock: Clock) -> Result<Vec<SocketAddr>, Error> {
+    let (tx, rx) = mpsc::sync_channel(1);
+    let query = (name.to_string(), port);
+    thread::Builder::new()
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            let result = query.to_socket_addrs().map(Iterator::collect::<Vec<_>>);
+            let _ = tx.send(result);
+        })
+        .map_err(Error::Io)?;
+    let left = clock.left().ok_or(Error::Timeout(Timeout::Resolve))?;
+    match rx.recv_timeout(left) {
+        Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
+        Ok(_) => Err(Error::HostNotFound),
+        Err(_) => Err(Error::Timeout(Timeout::Resolve)),
+    }
+}
+
+/// Connects to the resolved addresses in turn, sharing what is left of the deadline
+/// between those not yet tried, and moving on when one refuses.
+#[derive(Debug)]
+pub struct Dialer {
+    pub clock: Clock,
+    pub trace: SharedTrace,
+}
+
+impl Connector for Dialer {
+    type Out = Connection;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        _: Option<()>,
+    ) -> Result<Option<Connection>, Error> {
+        let total = details.addrs.len();
+        let mut last = io::Error::from(io::ErrorKind::ConnectionRefused);
+        for (i, addr) in details.addrs.iter().enumerate() {
+            let Some(left) = self.clock.left() else { break };
+            let share = left / u32::try_from(total - i).unwrap_or(1);
+            match TcpStream::connect_timeout(addr, share) {
+                Ok(stream) => {
+                    record(&self.trace, |t| {
+                        t.peer = Some(*addr);
+                        t.connected = Some(self.clock.since_start());
+                    });
+                    return Ok(Some(Connection {
+                        stream,
+                        buffers: LazyBuffers::new(INPUT_BUFFER, OUTPUT_BUFFER),
+                        clock: self.clock,
+                        trace: self.trace.clone(),
+                    }));
+                }
+                Err(e) => {
+                    record(&self.trace, |t| t.refusals.push((*addr, e.kind())));
+                    last = e;
+                }
+            }
+        }
+        if self.clock.left().is_none() || last.kind() == io::ErrorKind::TimedOut {
+            return Err(Error::Timeout(Timeout::Connect));
+        }
+        Err(Error::Io(last))
+    }
+}
+
+/// One TCP connection; every read and write waits at most until the deadline.
+#[derive(Debug)]
+pub struct Connection {
+    stream: TcpStream,
+    buffers: LazyBuffers,
+    clock: Clock,
+    trace: SharedTrace,
+}
+
+impl Connection {
+    fn left(&self, phase: Timeout) -> Result<Duration, Error> {
+        self.clock.left().ok_or(Error::Timeout(phase))
+    }
+}
+
+/// Socket timeouts surface as `WouldBlock` or `TimedOut`; both mean the deadline.
+fn io_error(e: io::Error, phase: Timeout) -> Error {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout(phase),
+        _ => Error::Io(e),
+    }
+}
+
+impl Transport for Connection {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, _: NextTimeout) -> Result<(), Error> {
+        let left = self.left(Timeout::SendRequest)?;
+        self.stream
+            .set_write_timeout(Some(left))
+            .map_err(Error::Io)?;
+        let output = &self.buffers.output()[..amount];
+        (&self.stream)
+            .write_all(output)
+            .map_err(|e| io_error(e, Timeout::SendRequest))?;
+        record(&self.trace, |t| t.sent = true);
+        Ok(())
+    }
+
+    fn await_input(&mut self, _: NextTimeout) -> Result<bool, Error> {
+        loop {
+            // Re-armed before every read: a server dripping one byte at a time must not
+            // stretch the deadline read by read.
+            let left = self.left(Timeout::RecvResponse)?;
+            self.stream
+                .set_read_timeout(Some(left))
+                .map_err(Error::Io)?;
+            let input = self.buffers.input_append_buf();
+            match (&self.stream).read(input) {
+                Ok(n) => {
+                    self.buffers.input_appended(n);
+                    if n > 0 {
+                        let at = self.clock.since_start();
+                        record(&self.trace, |t| {
+                            t.first_byte.get_or_insert(at);
+                        });
+                    }
+                    return Ok(n > 0);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_error(e, Timeout::RecvResponse)),
+            }
+        }
+    }
+
+    fn is_open(&mut self) -> bool {
+        // Each probe makes one request and sends `Connection: close`: never reused.
+        false
+    }
+}

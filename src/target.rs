@@ -1,0 +1,254 @@
+//! The target URL: what a TARGET argument, `HEALTHPROBE_URL` or the defaults name.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// The host of a target, classified once so that the network code never guesses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Host {
+    /// An IP literal: connected to directly, no resolver involved.
+    Ip(IpAddr),
+    /// `localhost`: 127.0.0.1 and ::1, without `/etc/hosts` or DNS, which a `scratch`
+    /// image does not have.
+    Localhost,
+    /// Any other name, for the system resolver.
+    Name(String),
+}
+
+/// An `http://` target, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub host: Host,
+    pub port: u16,
+    /// Whether the port was written out, so the URL is shown the way the user wrote it.
+    explicit_port: bool,
+    /// Path and query, starting with `/`.
+    pub path: String,
+}
+
+/// The base a path target is joined to: the app in the same container.
+pub fn default_base(port: u16) -> Target {
+    Target {
+        host: Host::Ip(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        port,
+        explicit_port: true,
+        path: "/".to_string(),
+    }
+}
+
+impl Target {
+    /// Reads a TARGET: a full `http://` URL, or a path joined to [`default_base`].
+    pub fn parse(text: &str, port: u16) -> Result<Target, String> {
+        if text.starts_with('/') {
+            return Ok(Target {
+                path: path(text)?,
+                ..default_base(port)
+            });
+        }
+        let Some((scheme, rest)) = text.split_once("://") else {
+            return Err(format!(
+                "{:?} is neither a URL (http://host:port/path) nor a path (/health)",
+                shorten(text)
+            ));
+        };
+        match scheme.to_ascii_lowercase().as_str() {
+            "http" => {}
+            "https" => {
+                return Err(format!(
+                    "{:?}: https:// targets need a build with the `tls` feature",
+                    shorten(text)
+                ));
+            }
+            _ => {
+                return Err(format!(
+                    "{:?}: only http:// URLs are supported",
+                    shorten(text)
+                ));
+            }
+        }
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(end);
+        if authority.contains('@') {
+            return Err(
+                "credentials in the URL would end up in the report; send them with --secret-header"
+                    .to_string(),
+            );
+        }
+        let (host, port) = split_host_port(authority)?;
+        let tail = tail.split('#').next().unwrap_or("");
+        let path = match tail {
+            "" => "/".to_string(),
+            t if t.starts_with('?') => path(&format!("/{t}"))?,
+            t => path(t)?,
+        };
+        Ok(Target {
+            host,
+            port: port.unwrap_or(80),
+            explicit_port: port.is_some(),
+            path,
+        })
+    }
+
+    /// `host:port` as shown in reasons: `127.0.0.1:3000`, `[::1]:3000`.
+    pub fn authority(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
+    /// The URL, also what ureq is asked to fetch.
+    pub fn url(&self) -> String {
+        if self.explicit_port {
+            format!("http://{}{}", self.authority(), self.path)
+        } else {
+            format!("http://{}{}", self.host, self.path)
+        }
+    }
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Ip(IpAddr::V6(ip)) => write!(f, "[{ip}]"),
+            Host::Ip(IpAddr::V4(ip)) => write!(f, "{ip}"),
+            Host::Localhost => f.write_str("localhost"),
+            Host::Name(name) => f.write_str(name),
+        }
+    }
+}
+
+/// Parses the `PORT` the app itself listens on.
+pub fn parse_port(text: &str) -> Result<u16, String> {
+    match text.trim().parse::<u16>() {
+        Ok(port) if port > 0 && text.trim().bytes().all(|b| b.is_ascii_digit()) => Ok(port),
+        _ => Err(format!(
+            "{:?} is not a port number (1-65535)",
+            shorten(text)
+        )),
+    }
+}
+
+fn split_host_port(authority: &str) -> Result<(Host, Option<u16>), String> {
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+        let Some((literal, after)) = rest.split_once(']') else {
+            return Err(format!("{:?}: unclosed [ in the host", shorten(authority)));
+        };
+        let ip: Ipv6Addr = literal
+            .parse()
+            .map_err(|_| format!("{:?} is not an IPv6 address", shorten(literal)))?;
+        let port = match after {
+            "" => None,
+            p => Some(p.strip_prefix(':').ok_or_else(|| {
+                format!("{:?}: expected :port after the address", shorten(authority))
+            })?),
+        };
+        (Host::Ip(IpAddr::V6(ip)), port)
+    } else {
+        let (name, port) = match authority.rsplit_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (authority, None),
+        };
+        (host_name(name)?, port)
+    };
+    let port = port.map(parse_port).transpose()?;
+    Ok((host, port))
+}
+
+fn host_name(name: &str) -> Result<Host, String> {
+    if name.is_empty() {
+        return Err("the URL has no host".to_string());
+    }
+    if let Ok(ip) = name.parse::<Ipv4Addr>() {
+        return Ok(Host::Ip(IpAddr::V4(ip)));
+    }
+    let valid = name.len() <= 253
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
+    if !valid {
+        return Err(format!("{:?} is not a host name", shorten(name)));
+    }
+    let name = name.to_ascii_lowercase();
+    Ok(match name.trim_end_matches('.') {
+        "localhost" => Host::Localhost,
+        _ => Host::Name(name),
+    })
+}
+
+/// Validates a path and query. Non-ASCII is percent-encoded, as a browser would send it;
+/// spaces and control characters are refused rather than guessed at.
+fn path(text: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '#' => break,
+            c if c.is_ascii_control() || c == ' ' => {
+                return Err(format!(
+                    "{:?}: spaces and control characters in a path must be percent-encoded",
+                    shorten(text)
+                ));
+            }
+            c if c.is_ascii() => out.push(c),
+            c => {
+                let mut bytes = [0; 4];
+                for b in c.encode_utf8(&mut bytes).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+    }
+    if out.len() > 8192 {
+        return Err("the path is longer than 8 KiB".to_string());
+    }
+    Ok(out)
+}
+
+/// Keeps a user's value short enough to quote in a one-line reason.
+fn shorten(text: &str) -> String {
+    crate::checks::excerpt(text, 200)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_urls() {
+        let t = Target::parse("http://[::1]:8080/health?x=1#frag", 3000).unwrap();
+        assert_eq!(t.host, Host::Ip("::1".parse().unwrap()));
+        assert_eq!((t.port, t.path.as_str()), (8080, "/health?x=1"));
+        assert_eq!(t.url(), "http://[::1]:8080/health?x=1");
+        let t = Target::parse("HTTP://LocalHost/", 3000).unwrap();
+        assert_eq!((t.host, t.port), (Host::Localhost, 80));
+        let t = Target::parse("http://db.internal:5000", 3000).unwrap();
+        assert_eq!(t.url(), "http://db.internal:5000/");
+    }
+
+    #[test]
+    fn paths_join_the_default_base() {
+        let t = Target::parse("/health/ready", 4000).unwrap();
+        assert_eq!(t.url(), "http://127.0.0.1:4000/health/ready");
+    }
+
+    #[test]
+    fn bad_targets() {
+        for bad in [
+            "health",
+            "ftp://x/",
+            "http://",
+            "http://:80/",
+            "http://a b/",
+            "http://[::1/",
+            "http://[nope]/",
+            "http://h:0/",
+            "http://h:99999/",
+            "http://u:p@h/",
+            "/a b",
+            "http://h:/",
+            "https://h/",
+        ] {
+            assert!(
+                Target::parse(bad, 3000).is_err(),
+                "{bad:?} should be rejected"
+            );
+        }
+    }
+}
