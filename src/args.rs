@@ -66,29 +66,21 @@ pub struct Rejected {
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 const DEFAULT_PORT: u16 = 3000;
 
-/// Options that take a value, for telling "given twice" from "unknown".
-const VALUED: &[&str] = &[
-    "-t",
-    "--timeout",
-    "--status",
-    "--body",
-    "--json",
-    "-H",
-    "--header",
-    "--secret-header",
-    "--method",
-    "--format",
-];
-const SWITCHES: &[&str] = &[
-    "--ready",
-    "-q",
-    "--quiet",
-    "-v",
-    "--verbose",
-    "-h",
-    "--help",
-    "-V",
-    "--version",
+/// Every option by its spellings, for telling "given twice" from "unknown".
+const OPTIONS: &[&[&str]] = &[
+    &["-t", "--timeout"],
+    &["--status"],
+    &["--body"],
+    &["--json"],
+    &["-H", "--header"],
+    &["--secret-header"],
+    &["--method"],
+    &["--format"],
+    &["--ready"],
+    &["-q", "--quiet"],
+    &["-v", "--verbose"],
+    &["-h", "--help"],
+    &["-V", "--version"],
 ];
 
 /// Reads the arguments (without the program name) and the environment.
@@ -198,8 +190,9 @@ fn free_target(free: Vec<OsString>) -> Result<Option<String>, String> {
         let arg = utf8(&arg, "TARGET")?;
         if arg.starts_with('-') && arg.len() > 1 {
             let name = arg.split('=').next().unwrap_or(&arg);
-            return Err(if VALUED.contains(&name) || SWITCHES.contains(&name) {
-                format!("{name} is given more than once")
+            let known = OPTIONS.iter().find(|spellings| spellings.contains(&name));
+            return Err(if let Some(long) = known.and_then(|s| s.last()) {
+                format!("{long} is given more than once")
             } else {
                 format!("unknown option {:?} (see --help)", short(&arg))
             });
@@ -250,13 +243,13 @@ fn option(
     variable_name: Option<&str>,
 ) -> Result<Option<String>, String> {
     let flag = keys.last().copied().unwrap_or_default();
-    let raw = match keys {
-        [short, long] => args.opt_value_from_os_str([*short, *long], keep),
-        _ => args.opt_value_from_os_str(flag, keep),
+    let value = match keys {
+        [short, long] => args.opt_value_from_fn([*short, *long], keep),
+        _ => args.opt_value_from_fn(flag, keep),
     }
     .map_err(|e| pico_reason(e, flag))?;
-    match raw {
-        Some(value) => utf8(&value, flag).map(Some),
+    match value {
+        Some(value) => Ok(Some(value)),
         None => match variable_name {
             Some(name) => variable(env, name),
             None => Ok(None),
@@ -266,12 +259,11 @@ fn option(
 
 fn repeated(args: &mut Arguments, keys: &[&'static str]) -> Result<Vec<String>, String> {
     let flag = keys.last().copied().unwrap_or_default();
-    let raw = match keys {
-        [short, long] => args.values_from_os_str([*short, *long], keep),
-        _ => args.values_from_os_str(flag, keep),
+    match keys {
+        [short, long] => args.values_from_fn([*short, *long], keep),
+        _ => args.values_from_fn(flag, keep),
     }
-    .map_err(|e| pico_reason(e, flag))?;
-    raw.iter().map(|v| utf8(v, flag)).collect()
+    .map_err(|e| pico_reason(e, flag))
 }
 
 /// An environment variable; set but empty is a mistake worth reporting, not a default.
@@ -283,8 +275,9 @@ fn variable(env: &dyn Fn(&str) -> Option<OsString>, name: &str) -> Result<Option
     }
 }
 
-fn keep(value: &OsStr) -> Result<OsString, std::convert::Infallible> {
-    Ok(value.to_owned())
+/// Takes values as text: pico-args reads `--flag=value` only through its `&str` methods.
+fn keep(value: &str) -> Result<String, std::convert::Infallible> {
+    Ok(value.to_string())
 }
 
 fn utf8(value: &OsStr, what: &str) -> Result<String, String> {

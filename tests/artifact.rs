@@ -1,0 +1,110 @@
+//! The shipped artifact: a static binary that runs alone in an empty root, as any uid.
+
+mod support;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use support::{BIN, Server, is_root, run_command};
+
+const PT_INTERP: u32 = 3;
+const PT_DYNAMIC: u32 = 2;
+const DT_NEEDED: u64 = 1;
+
+/// Reads the ELF program headers (64-bit little-endian only: the targets we ship).
+fn program_headers(elf: &[u8]) -> Vec<(u32, usize, usize)> {
+    assert_eq!(&elf[..4], b"\x7fELF", "not an ELF file");
+    assert_eq!((elf[4], elf[5]), (2, 1), "not a 64-bit little-endian ELF");
+    let u16_at = |o: usize| u16::from_le_bytes(elf[o..o + 2].try_into().unwrap()) as usize;
+    let u32_at = |o: usize| u32::from_le_bytes(elf[o..o + 4].try_into().unwrap());
+    let u64_at = |o: usize| u64::from_le_bytes(elf[o..o + 8].try_into().unwrap()) as usize;
+    let (phoff, phentsize, phnum) = (u64_at(0x20), u16_at(0x36), u16_at(0x38));
+    (0..phnum)
+        .map(|i| {
+            let at = phoff + i * phentsize;
+            (u32_at(at), u64_at(at + 8), u64_at(at + 32))
+        })
+        .collect()
+}
+
+#[test]
+fn binary_is_static_with_no_interpreter_and_no_libraries() {
+    let elf = std::fs::read(BIN).unwrap();
+    let headers = program_headers(&elf);
+    assert!(
+        headers.iter().all(|h| h.0 != PT_INTERP),
+        "the binary has a PT_INTERP"
+    );
+    for &(_, offset, size) in headers.iter().filter(|h| h.0 == PT_DYNAMIC) {
+        for entry in elf[offset..offset + size].chunks_exact(16) {
+            let tag = u64::from_le_bytes(entry[..8].try_into().unwrap());
+            assert_ne!(tag, DT_NEEDED, "the binary needs a shared library");
+        }
+    }
+    if !BIN.contains("/x86_64-unknown-linux-musl/release/") && !BIN.contains("-musl/release/") {
+        eprintln!("NOTE: testing {BIN}, not the release musl artifact; run `cargo test --release`");
+    }
+}
+
+/// An empty root holding only the binary, readable by an unprivileged uid.
+fn empty_root(name: &str) -> PathBuf {
+    let root = std::env::temp_dir().join(format!("healthprobe-root-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::copy(BIN, root.join("healthprobe")).unwrap();
+    root
+}
+
+fn chrooted(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    // The environment is cleared below, PATH with it: name the tool by its full path.
+    let chroot = ["/usr/sbin/chroot", "/usr/bin/chroot", "/sbin/chroot"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("chroot (coreutils) is installed");
+    let mut command = Command::new(chroot);
+    command
+        .arg("--userspec=1001:1001")
+        .arg(root)
+        .arg("/healthprobe")
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied());
+    command
+}
+
+#[test]
+fn runs_chrooted_in_an_empty_root_as_uid_1001() {
+    if !is_root() {
+        eprintln!(
+            "SKIP runs_chrooted_in_an_empty_root_as_uid_1001: needs root (chroot, setuid); CI runs it"
+        );
+        return;
+    }
+    let root = empty_root("chroot");
+    let app = Server::answering("200 OK", "{\"status\":\"ok\"}");
+    // The default target: PORT only, as a Dockerfile's ENV gives it.
+    let run = run_command(chrooted(&root, &[], &[("PORT", &app.port())]));
+    run.expect("healthy").says("/health");
+    // localhost with no /etc/hosts and no DNS, to an IPv4-only and an IPv6-only app.
+    let url = format!("http://localhost:{}/health", app.port());
+    run_command(chrooted(&root, &[&url], &[])).expect("healthy");
+    if let Ok(listener) = TcpListener::bind("[::1]:0") {
+        let v6 = Server::on(listener, |c| c.respond("200 OK", &[], b"ok"));
+        let url = format!("http://localhost:{}/health", v6.port());
+        run_command(chrooted(&root, &[&url, "-v"], &[]))
+            .expect("healthy")
+            .says("[::1]");
+    }
+    // A name needing a resolver fails cleanly there, inside the deadline: musl, with no
+    // resolv.conf, asks 127.0.0.1:53, where nothing answers.
+    let run = run_command(chrooted(
+        &root,
+        &["-t", "1s", "http://app.internal/health"],
+        &[],
+    ));
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(["timeout", "unreachable"].contains(&run.word()), "{run:#?}");
+    assert!(run.elapsed.as_millis() < 1100, "{run:#?}");
+    std::fs::remove_dir_all(root).unwrap();
+}

@@ -1,0 +1,215 @@
+//! The command line and environment contract: help, version, and configuration errors.
+
+mod support;
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::process::Command;
+
+use support::{BIN, Server, run, run_command, run_env};
+
+#[test]
+fn help_lists_every_option_variable_and_exit_code() {
+    for flag in ["-h", "--help"] {
+        let run = run(&[flag]);
+        assert_eq!(run.code, Some(0));
+        for needle in [
+            "--ready",
+            "--timeout",
+            "--status",
+            "--body",
+            "--json",
+            "--header",
+            "--secret-header",
+            "--method",
+            "--quiet",
+            "--verbose",
+            "--format",
+            "--version",
+            "PORT",
+            "HEALTHPROBE_URL",
+            "HEALTHPROBE_TIMEOUT",
+            "HEALTHPROBE_STATUS",
+            "HEALTHPROBE_BODY",
+            "HEALTHPROBE_FORMAT",
+            "healthy",
+            "unhealthy",
+            "unreachable",
+            "timeout",
+            "error",
+            "EXAMPLES",
+        ] {
+            assert!(run.stdout.contains(needle), "help lacks {needle}");
+        }
+    }
+}
+
+#[test]
+fn version() {
+    for flag in ["-V", "--version"] {
+        let run = run(&[flag]);
+        assert_eq!(run.code, Some(0));
+        assert_eq!(
+            run.stdout,
+            concat!("healthprobe ", env!("CARGO_PKG_VERSION"), "\n")
+        );
+    }
+}
+
+/// Arguments, environment, and a fragment the one-line reason must contain.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
+#[test]
+fn configuration_errors_are_one_line_and_exit_1() {
+    let missing = "/nonexistent/healthprobe/secret";
+    let cases: &[Case] = &[
+        (
+            &["--status", "2oo"],
+            &[],
+            "--status: \"2oo\" is not a status code",
+        ),
+        (&["--status", "300-200"], &[], "empty range"),
+        (&[], &[("HEALTHPROBE_STATUS", "600")], "--status:"),
+        (&["--timeout", "0"], &[], "--timeout:"),
+        (&["--timeout", "-1s"], &[], "--timeout:"),
+        (&["-t", "99999h"], &[], "--timeout:"),
+        (&["-t", "soon"], &[], "is not a duration"),
+        (&["-t", "2d"], &[], "is not a duration"),
+        (&["--timeout"], &[], "--timeout needs a value"),
+        (
+            &[],
+            &[("HEALTHPROBE_TIMEOUT", "")],
+            "HEALTHPROBE_TIMEOUT is set but empty",
+        ),
+        (&[], &[("HEALTHPROBE_TIMEOUT", "1e9")], "--timeout:"),
+        (&["--format", "yaml"], &[], "--format:"),
+        (&[], &[("HEALTHPROBE_FORMAT", "xml")], "--format:"),
+        (&["--method", "POST"], &[], "--method:"),
+        (&["--method", "HEAD", "--body", "ok"], &[], "HEAD never has"),
+        (&["--json", "status=ok"], &[], "--json:"),
+        (&["--json", "/status"], &[], "--json:"),
+        (&["--json", "/a~2=1"], &[], "--json:"),
+        (&["--body", ""], &[], "--body:"),
+        (&["-H", "NoColon"], &[], "--header:"),
+        (&["-H", "X-A: b\r\nX-Injected: 1"], &[], "CR, LF or NUL"),
+        (&["-H", "Bad Name: x"], &[], "not a header name"),
+        (
+            &["--secret-header", "Authorization"],
+            &[],
+            "--secret-header:",
+        ),
+        (
+            &["--secret-header", &format!("Authorization:{missing}")],
+            &[],
+            "no such file",
+        ),
+        (&["--secret-header", "Authorization:/"], &[], "cannot read"),
+        (&["--ready", "http://127.0.0.1:1/health"], &[], "--ready"),
+        (
+            &["--ready"],
+            &[("HEALTHPROBE_URL", "http://127.0.0.1:1/x")],
+            "--ready",
+        ),
+        (&["/a", "/b"], &[], "one TARGET at a time"),
+        (&["--bogus"], &[], "unknown option \"--bogus\""),
+        (
+            &["-t", "1s", "-t", "2s"],
+            &[],
+            "--timeout is given more than once",
+        ),
+        (&["-q", "-v"], &[], "contradict"),
+        (&["ftp://host/x"], &[], "only http://"),
+        (&["https://host/x"], &[], "`tls` feature"),
+        (&["http://user:pw@host/x"], &[], "credentials"),
+        (&["http://[::1/x"], &[], "unclosed ["),
+        (&["http://host:70000/"], &[], "not a port number"),
+        (&["http://exa mple/"], &[], "not a host name"),
+        (&["localhost:3000/health"], &[], "neither a URL"),
+        (
+            &["/health"],
+            &[("PORT", "http")],
+            "PORT: \"http\" is not a port number",
+        ),
+        (&[], &[("PORT", "0")], "PORT:"),
+        (&[], &[("PORT", "")], "PORT is set but empty"),
+        (&[], &[("HEALTHPROBE_URL", "db:5432")], "HEALTHPROBE_URL:"),
+        (&["/a b"], &[], "percent-encoded"),
+    ];
+    for (args, env, fragment) in cases {
+        let run = run_env(args, env);
+        assert_eq!(run.code, Some(1), "{args:?} {env:?}: {run:#?}");
+        assert!(
+            run.stdout.starts_with("error: "),
+            "{args:?} {env:?}: {run:#?}"
+        );
+        assert_eq!(run.stdout.lines().count(), 1, "{args:?}: {run:#?}");
+        assert!(
+            run.stdout.contains(fragment),
+            "{args:?} {env:?}: expected {fragment:?} in {run:#?}"
+        );
+    }
+    assert!(cases.len() >= 12);
+}
+
+#[test]
+fn secret_file_errors_never_print_the_value() {
+    let dir = std::env::temp_dir().join(format!("healthprobe-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad");
+    std::fs::write(&file, "top-secret\r\nInjected: 1\n").unwrap();
+    let run = run(&["--secret-header", &format!("X-Token:{}", file.display())]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stdout.starts_with("error: --secret-header: X-Token: "),
+        "{run:#?}"
+    );
+    assert!(!run.stdout.contains("top-secret"), "{run:#?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn non_utf8_arguments_and_environment_are_errors() {
+    let bad = OsStr::from_bytes(b"/he\xffalth");
+    let mut command = Command::new(BIN);
+    command.env_clear().arg(bad);
+    let run = run_command(command);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stdout.starts_with("error: ") && run.stdout.contains("UTF-8"),
+        "{run:#?}"
+    );
+
+    let mut command = Command::new(BIN);
+    command.env_clear().arg("--body").arg(bad);
+    let run = run_command(command);
+    assert!(
+        run.stdout.starts_with("error: --body") && run.code == Some(1),
+        "{run:#?}"
+    );
+
+    let mut command = Command::new(BIN);
+    command.env_clear().env("HEALTHPROBE_STATUS", bad);
+    let run = run_command(command);
+    assert!(
+        run.stdout.starts_with("error: HEALTHPROBE_STATUS") && run.code == Some(1),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn equals_form_of_options() {
+    let server = Server::answering("204 No Content", "");
+    run(&[
+        "--status=204",
+        "--timeout=2s",
+        "--format=text",
+        &server.url("/"),
+    ])
+    .expect("healthy");
+}
+
+#[test]
+fn a_bad_port_does_not_matter_when_the_url_is_complete() {
+    let server = Server::answering("200 OK", "ok");
+    run_env(&[&server.url("/")], &[("PORT", "not-a-port")]).expect("healthy");
+}

@@ -1,0 +1,257 @@
+//! Shared by the integration tests: run the real binary, and serve it from real loopback
+//! sockets with scripted behaviour.
+#![allow(dead_code)] // each test crate uses a different part of this module
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The binary under test: the release musl build when run as the README says.
+pub const BIN: &str = env!("CARGO_BIN_EXE_healthprobe");
+
+/// No test run may take longer than this, whatever the binary does.
+const HARD_LIMIT: Duration = Duration::from_secs(20);
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// The category word the report starts with.
+    pub fn word(&self) -> &str {
+        self.stdout.split(':').next().unwrap_or("")
+    }
+
+    /// Asserts the exit code and the category word together.
+    #[track_caller]
+    pub fn expect(&self, word: &str) -> &Self {
+        let code = if word == "healthy" { 0 } else { 1 };
+        assert_eq!(
+            (self.code, self.word()),
+            (Some(code), word),
+            "expected {word}, got {self:#?}"
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn says(&self, text: &str) -> &Self {
+        assert!(
+            self.stdout.contains(text),
+            "output should contain {text:?}: {self:#?}"
+        );
+        self
+    }
+
+    pub fn output_len(&self) -> usize {
+        self.stdout.len() + self.stderr.len()
+    }
+}
+
+/// Runs the binary with exactly `env` as its environment, as a container runtime would.
+pub fn run_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(BIN);
+    command.args(args).env_clear().envs(env.iter().copied());
+    run_command(command)
+}
+
+pub fn run(args: &[&str]) -> Run {
+    run_env(args, &[])
+}
+
+/// Runs a prepared command, killing it if it outlives [`HARD_LIMIT`].
+pub fn run_command(mut command: Command) -> Run {
+    let started = Instant::now();
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stdout.read_to_end(&mut s);
+        s
+    });
+    let err = thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stderr.read_to_end(&mut s);
+        s
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > HARD_LIMIT {
+            let _ = child.kill();
+            panic!("the binary ran past {HARD_LIMIT:?}");
+        }
+        thread::sleep(Duration::from_millis(2));
+    };
+    let elapsed = started.elapsed();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), None, "the binary died of a signal");
+    Run {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&out.join().unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
+        elapsed,
+    }
+}
+
+/// A connection accepted by a [`Server`], with the request head already read.
+pub struct Conn {
+    pub stream: TcpStream,
+    pub request: String,
+}
+
+impl Conn {
+    pub fn send(&mut self, bytes: &[u8]) {
+        let _ = self.stream.write_all(bytes);
+    }
+
+    /// A complete response with a `Content-Length`.
+    pub fn respond(&mut self, status: &str, headers: &[&str], body: &[u8]) {
+        let mut head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n", body.len());
+        for h in headers {
+            head.push_str(h);
+            head.push_str("\r\n");
+        }
+        head.push_str("\r\n");
+        self.send(head.as_bytes());
+        self.send(body);
+    }
+
+    /// Keeps the connection open without answering, until the probe goes away.
+    pub fn hang(&mut self) {
+        let _ = self.stream.set_read_timeout(Some(Duration::from_secs(15)));
+        let mut sink = [0u8; 1024];
+        while matches!(self.stream.read(&mut sink), Ok(n) if n > 0) {}
+    }
+}
+
+/// A loopback HTTP server whose every connection is handled by a script.
+pub struct Server {
+    pub addr: SocketAddr,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    pub fn start(handler: impl Fn(&mut Conn) + Send + Sync + 'static) -> Server {
+        Server::bind("127.0.0.1:0", handler)
+    }
+
+    pub fn bind(addr: &str, handler: impl Fn(&mut Conn) + Send + Sync + 'static) -> Server {
+        Server::on(
+            TcpListener::bind(addr).expect("bind a loopback port"),
+            handler,
+        )
+    }
+
+    pub fn on(
+        listener: TcpListener,
+        handler: impl Fn(&mut Conn) + Send + Sync + 'static,
+    ) -> Server {
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let seen = requests.clone();
+        let handler = Arc::new(handler);
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let handler = handler.clone();
+                let seen = seen.clone();
+                thread::spawn(move || {
+                    let request = read_head(&stream);
+                    seen.lock().unwrap().push(request.clone());
+                    handler(&mut Conn { stream, request });
+                });
+            }
+        });
+        Server { addr, requests }
+    }
+
+    /// Answers every request with `status` and `body`.
+    pub fn answering(status: &'static str, body: &'static str) -> Server {
+        Server::start(move |c| {
+            c.respond(status, &["Content-Type: application/json"], body.as_bytes())
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn port(&self) -> String {
+        self.addr.port().to_string()
+    }
+
+    /// The request heads received so far.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+fn read_head(stream: &TcpStream) -> String {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut reader = BufReader::new(stream);
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                head.push_str(&line);
+                if line == "\r\n" {
+                    break;
+                }
+            }
+        }
+    }
+    head
+}
+
+/// A loopback address whose connects hang: a listener that never accepts, its accept queue
+/// filled so that the kernel drops new SYNs. Keep the returned value alive while in use.
+pub fn blackhole() -> (SocketAddr, Vec<TcpStream>, TcpListener) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    for _ in 0..1000 {
+        match TcpStream::connect_timeout(&addr, Duration::from_millis(100)) {
+            Ok(s) => held.push(s),
+            Err(_) => return (addr, held, listener),
+        }
+    }
+    panic!("the accept queue never filled");
+}
+
+/// A free loopback port: bound and released, so connecting to it is refused.
+pub fn refused_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Whether the tests run as root (namespaces, chroot, setuid).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
