@@ -162,6 +162,19 @@ impl Server {
         listener: TcpListener,
         handler: impl Fn(&mut Conn) + Send + Sync + 'static,
     ) -> Server {
+        Server::serve(listener, true, handler)
+    }
+
+    /// A server that hands over each connection without reading the request first.
+    pub fn raw(handler: impl Fn(&mut Conn) + Send + Sync + 'static) -> Server {
+        Server::serve(TcpListener::bind("127.0.0.1:0").unwrap(), false, handler)
+    }
+
+    fn serve(
+        listener: TcpListener,
+        read_request: bool,
+        handler: impl Fn(&mut Conn) + Send + Sync + 'static,
+    ) -> Server {
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let seen = requests.clone();
@@ -171,7 +184,11 @@ impl Server {
                 let handler = handler.clone();
                 let seen = seen.clone();
                 thread::spawn(move || {
-                    let request = read_head(&stream);
+                    let request = if read_request {
+                        read_head(&stream)
+                    } else {
+                        String::new()
+                    };
                     seen.lock().unwrap().push(request.clone());
                     handler(&mut Conn { stream, request });
                 });
