@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::json::{self, Found};
 use crate::status::StatusSet;
 
 /// How many body bytes a body check may read. Health endpoints answer in a few hundred
@@ -40,16 +41,20 @@ impl JsonCheck {
         })
     }
 
-    fn failure(&self, document: &Value) -> Option<String> {
-        match document.pointer(&self.pointer) {
-            None => Some(format!("{} is missing", self.shown_pointer())),
-            Some(found) if same(found, &self.expected) => None,
-            Some(found) => Some(format!(
-                "{} is {}, expected {}",
+    /// Why the body fails this check, or `None` when it holds.
+    fn failure(&self, body: &[u8]) -> Option<String> {
+        match json::find(body, &self.pointer, &self.expected) {
+            Ok(Found::Equal) => None,
+            Ok(Found::Missing) => Some(format!("{} is missing", self.shown_pointer())),
+            Ok(Found::Differs(found)) => Some(format!(
+                "{} is {found}, expected {}",
                 self.shown_pointer(),
-                excerpt(&found.to_string(), 120),
                 excerpt(&self.expected.to_string(), 120)
             )),
+            Err(e) if e.is_eof() && body.iter().all(u8::is_ascii_whitespace) => {
+                Some("the body is empty, not JSON".to_string())
+            }
+            Err(e) => Some(format!("the body is not JSON ({e})")),
         }
     }
 
@@ -80,17 +85,6 @@ fn validate_pointer(pointer: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// JSON equality where numbers compare by value: `3` equals `3.0`.
-fn same(found: &Value, expected: &Value) -> bool {
-    match (found, expected) {
-        (Value::Number(a), Value::Number(b)) => match (a.as_i128(), b.as_i128()) {
-            (Some(a), Some(b)) => a == b,
-            _ => a.as_f64() == b.as_f64(),
-        },
-        _ => found == expected,
-    }
-}
-
 impl Checks {
     /// Whether the body must be read at all: without a body check it never is.
     pub fn need_body(&self) -> bool {
@@ -118,17 +112,7 @@ impl Checks {
                 ));
             }
         }
-        if self.json.is_empty() {
-            return None;
-        }
-        let document: Value = match serde_json::from_slice(body) {
-            Ok(value) => value,
-            Err(e) if e.is_eof() && body.iter().all(u8::is_ascii_whitespace) => {
-                return Some("the body is empty, not JSON".to_string());
-            }
-            Err(e) => return Some(format!("the body is not JSON ({e})")),
-        };
-        self.json.iter().find_map(|check| check.failure(&document))
+        self.json.iter().find_map(|check| check.failure(body))
     }
 }
 

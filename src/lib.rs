@@ -10,6 +10,7 @@ pub mod checks;
 pub mod duration;
 pub mod exchange;
 pub mod header;
+pub mod json;
 pub mod net;
 pub mod report;
 pub mod status;

@@ -1,0 +1,142 @@
+//! Peak memory stays bounded — under 4 MiB — whatever the server sends.
+//!
+//! The peak is measured on the probe alone by `support/maxrss.c` (compiled here with the
+//! machine's C compiler): it stops the child at exit with ptrace and reads VmHWM, the
+//! high-water mark of the exec'd image. The harness's own memory is never counted.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use support::{BIN, Conn, Server};
+
+const LIMIT_KIB: u64 = 4096;
+
+fn launcher() -> Option<&'static PathBuf> {
+    static LAUNCHER: OnceLock<Option<PathBuf>> = OnceLock::new();
+    LAUNCHER
+        .get_or_init(|| {
+            let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("maxrss");
+            let source = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/maxrss.c");
+            let built = Command::new("cc")
+                .args(["-O2", "-o"])
+                .arg(&out)
+                .arg(source)
+                .status()
+                .is_ok_and(|s| s.success());
+            built.then_some(out)
+        })
+        .as_ref()
+}
+
+/// (peak KiB, exit code) of one run of the probe.
+fn peak(args: &[&str]) -> Option<(u64, i32)> {
+    let launcher = launcher()?;
+    let out = Command::new(launcher)
+        .arg(BIN)
+        .args(args)
+        .env_clear()
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let fields: Vec<i64> = text
+        .split_whitespace()
+        .map(|f| f.parse().unwrap())
+        .collect();
+    assert_eq!(fields.len(), 3, "launcher said {text:?}");
+    assert_eq!(fields[2], 0, "the probe died of signal {}", fields[2]);
+    assert!(fields[0] > 0, "no VmHWM read");
+    Some((fields[0] as u64, fields[1] as i32))
+}
+
+fn flood(c: &mut Conn, head: &[u8], chunk: &[u8], limit: usize) {
+    use std::io::Write;
+    c.send(head);
+    let mut sent = 0;
+    while sent < limit && c.stream.write_all(chunk).is_ok() {
+        sent += chunk.len();
+    }
+}
+
+#[test]
+fn peak_memory_stays_under_4_mib() {
+    if launcher().is_none() {
+        eprintln!("SKIP peak_memory_stays_under_4_mib: no C compiler (cc) to build the launcher");
+        return;
+    }
+    let healthy = Server::answering("200 OK", r#"{"status":"ok"}"#);
+    let gigabyte = Server::start(|c| {
+        flood(
+            c,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\n",
+            &[b'x'; 65536],
+            1 << 30,
+        )
+    });
+    let big_header = Server::start(|c| {
+        flood(c, b"HTTP/1.1 200 OK\r\nX-Big: ", &[b'a'; 65536], 4 << 20);
+        c.send(b"\r\n\r\n");
+    });
+    let nested = Server::start(|c| {
+        let mut body = "[".repeat(32_000);
+        body.push_str(&"]".repeat(32_000));
+        c.respond("200 OK", &[], body.as_bytes());
+    });
+    let wide = Server::start(|c| {
+        let items: Vec<String> = (0..6000).map(|i| format!("{{\"k\":{i}}}")).collect();
+        let body = format!("{{\"status\":\"ok\",\"items\":[{}]}}", items.join(","));
+        c.respond("200 OK", &[], &body.as_bytes()[..body.len().min(65_000)]);
+    });
+    let long_head = Server::start(|c| {
+        let headers: Vec<String> = (0..100)
+            .map(|i| format!("X-{i}: {}", "v".repeat(100)))
+            .collect();
+        let refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+        c.respond("200 OK", &refs, b"ok");
+    });
+    let cases: Vec<(&str, Vec<String>, i32)> = vec![
+        ("healthy", vec![healthy.url("/")], 0),
+        ("1 GiB body, no check", vec![gigabyte.url("/")], 0),
+        (
+            "1 GiB body, body check",
+            vec![gigabyte.url("/"), "--body".into(), "ok".into()],
+            1,
+        ),
+        ("4 MiB header line", vec![big_header.url("/")], 1),
+        (
+            "deeply nested JSON",
+            vec![nested.url("/"), "--json".into(), "/a=1".into()],
+            1,
+        ),
+        (
+            "64 KiB of JSON",
+            vec![
+                wide.url("/"),
+                "--json".into(),
+                "/status=ok".into(),
+                "-v".into(),
+            ],
+            0,
+        ),
+        (
+            "long head, verbose",
+            vec![
+                long_head.url("/"),
+                "-v".into(),
+                "--format".into(),
+                "json".into(),
+            ],
+            0,
+        ),
+    ];
+    for (name, args, code) in cases {
+        let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+        args.extend(["--timeout", "2s"]);
+        let (kib, exit) = peak(&args).unwrap();
+        eprintln!("peak memory, {name}: {kib} KiB");
+        assert_eq!(exit, code, "{name}");
+        assert!(kib < LIMIT_KIB, "{name}: peak {kib} KiB");
+    }
+}
