@@ -57,6 +57,10 @@ fn empty_root(name: &str) -> PathBuf {
 }
 
 fn chrooted(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    chrooted_as(root, "1001:1001", args, env)
+}
+
+fn chrooted_as(root: &Path, user: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
     // The environment is cleared below, PATH with it: name the tool by its full path.
     let chroot = ["/usr/sbin/chroot", "/usr/bin/chroot", "/sbin/chroot"]
         .into_iter()
@@ -64,7 +68,7 @@ fn chrooted(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
         .expect("chroot (coreutils) is installed");
     let mut command = Command::new(chroot);
     command
-        .arg("--userspec=1001:1001")
+        .arg(format!("--userspec={user}"))
         .arg(root)
         .arg("/healthprobe")
         .args(args)
@@ -106,5 +110,11 @@ fn runs_chrooted_in_an_empty_root_as_uid_1001() {
     assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(["timeout", "unreachable"].contains(&run.word()), "{run:#?}");
     assert!(run.elapsed.as_millis() < 1100, "{run:#?}");
+    // Any uid will do, nobody's included.
+    let url = format!("http://127.0.0.1:{}/health", app.port());
+    run_command(chrooted_as(&root, "65534:65534", &[&url, "-v"], &[])).expect("healthy");
+    // Nothing was written: the root (not writable by those uids anyway) holds the binary alone.
+    let entries: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(entries, ["healthprobe"]);
     std::fs::remove_dir_all(root).unwrap();
 }

@@ -197,6 +197,25 @@ fn non_utf8_arguments_and_environment_are_errors() {
 }
 
 #[test]
+fn very_long_and_absurd_values_are_errors() {
+    let long_value = format!("X-Long: {}", "v".repeat(100_000));
+    let long_path = format!("/{}", "p".repeat(100_000));
+    let many_codes = vec!["200"; 25_000].join(",");
+    for (args, fragment) in [
+        (vec!["-H", long_value.as_str()], "longer than 8 KiB"),
+        (vec![long_path.as_str()], "longer than 8 KiB"),
+        (vec!["-t", "184467440737095516160000s"], "too long"),
+        (vec!["--status", "99999999999999999999"], "--status:"),
+        (vec!["--status", many_codes.as_str(), "--timeout", "0.0000001"], "--timeout:"),
+    ] {
+        let run = run(&args);
+        assert_eq!(run.code, Some(1), "{run:#?}");
+        assert!(run.stdout.starts_with("error: ") && run.stdout.contains(fragment), "{run:#?}");
+        assert!(run.output_len() <= 4096, "{}", run.output_len());
+    }
+}
+
+#[test]
 fn equals_form_of_options() {
     let server = Server::answering("204 No Content", "");
     run(&[
