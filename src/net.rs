@@ -164,7 +164,11 @@ impl Connector for Dialer {
                         t.connected = Some(self.clock.since_start());
                     });
                     return Ok(Some(Connection {
-                        stream,
+                        socket: Socket {
+                            stream,
+                            read_armed: None,
+                            write_armed: None,
+                        },
                         buffers: LazyBuffers::new(INPUT_BUFFER, OUTPUT_BUFFER),
                         clock: self.clock,
                         trace: self.trace.clone(),
@@ -186,23 +190,64 @@ impl Connector for Dialer {
 /// One TCP connection; every read and write waits at most until the deadline.
 #[derive(Debug)]
 pub struct Connection {
-    stream: TcpStream,
+    socket: Socket,
     buffers: LazyBuffers,
     clock: Clock,
     trace: SharedTrace,
 }
 
-impl Connection {
-    fn left(&self, phase: Timeout) -> Result<Duration, Error> {
-        self.clock.left().ok_or(Error::Timeout(phase))
-    }
+/// The longest single socket wait. SO_RCVTIMEO and SO_SNDTIMEO run on the kernel's timer
+/// wheel, whose granularity grows with the timeout: a 3 s timeout fired up to 200 ms late
+/// here. Waits of at most 50 ms stay on its finest level, so the deadline holds to a few
+/// milliseconds; a healthy exchange never waits that long, so it costs nothing.
+const SLICE: Duration = Duration::from_millis(50);
+
+/// A stream and the socket timeouts last set on it, so each is set only when it changes.
+#[derive(Debug)]
+struct Socket {
+    stream: TcpStream,
+    read_armed: Option<Duration>,
+    write_armed: Option<Duration>,
 }
 
-/// Socket timeouts surface as `WouldBlock` or `TimedOut`; both mean the deadline.
-fn io_error(e: io::Error, phase: Timeout) -> Error {
-    match e.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout(phase),
-        _ => Error::Io(e),
+impl Socket {
+    /// Runs one read or write, retrying in slices until it completes or the deadline passes.
+    fn wait<T>(
+        &mut self,
+        clock: Clock,
+        phase: Timeout,
+        write: bool,
+        mut op: impl FnMut(&TcpStream) -> io::Result<T>,
+    ) -> Result<T, Error> {
+        loop {
+            let slice = clock.left().ok_or(Error::Timeout(phase))?.min(SLICE);
+            let armed = if write {
+                &mut self.write_armed
+            } else {
+                &mut self.read_armed
+            };
+            if *armed != Some(slice) {
+                let set = if write {
+                    self.stream.set_write_timeout(Some(slice))
+                } else {
+                    self.stream.set_read_timeout(Some(slice))
+                };
+                set.map_err(Error::Io)?;
+                *armed = Some(slice);
+            }
+            match op(&self.stream) {
+                Ok(v) => return Ok(v),
+                // A slice ran out, or a signal came: go round; the deadline ends the loop.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
+                    ) => {}
+                Err(e) => return Err(Error::Io(e)),
+            }
+        }
     }
 }
 
@@ -212,42 +257,38 @@ impl Transport for Connection {
     }
 
     fn transmit_output(&mut self, amount: usize, _: NextTimeout) -> Result<(), Error> {
-        let left = self.left(Timeout::SendRequest)?;
-        self.stream
-            .set_write_timeout(Some(left))
-            .map_err(Error::Io)?;
         let output = &self.buffers.output()[..amount];
-        (&self.stream)
-            .write_all(output)
-            .map_err(|e| io_error(e, Timeout::SendRequest))?;
+        let mut sent = 0;
+        while sent < amount {
+            let n = self
+                .socket
+                .wait(self.clock, Timeout::SendRequest, true, |mut s| {
+                    s.write(&output[sent..])
+                })?;
+            if n == 0 {
+                return Err(Error::Io(io::ErrorKind::WriteZero.into()));
+            }
+            sent += n;
+        }
         record(&self.trace, |t| t.sent = true);
         Ok(())
     }
 
     fn await_input(&mut self, _: NextTimeout) -> Result<bool, Error> {
-        loop {
-            // Re-armed before every read: a server dripping one byte at a time must not
-            // stretch the deadline read by read.
-            let left = self.left(Timeout::RecvResponse)?;
-            self.stream
-                .set_read_timeout(Some(left))
-                .map_err(Error::Io)?;
-            let input = self.buffers.input_append_buf();
-            match (&self.stream).read(input) {
-                Ok(n) => {
-                    self.buffers.input_appended(n);
-                    if n > 0 {
-                        let at = self.clock.since_start();
-                        record(&self.trace, |t| {
-                            t.first_byte.get_or_insert(at);
-                        });
-                    }
-                    return Ok(n > 0);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(io_error(e, Timeout::RecvResponse)),
-            }
+        let input = self.buffers.input_append_buf();
+        let n = self
+            .socket
+            .wait(self.clock, Timeout::RecvResponse, false, |mut s| {
+                s.read(input)
+            })?;
+        self.buffers.input_appended(n);
+        if n > 0 {
+            let at = self.clock.since_start();
+            record(&self.trace, |t| {
+                t.first_byte.get_or_insert(at);
+            });
         }
+        Ok(n > 0)
     }
 
     fn is_open(&mut self) -> bool {

@@ -114,7 +114,10 @@ fn runs_chrooted_in_an_empty_root_as_uid_1001() {
     let url = format!("http://127.0.0.1:{}/health", app.port());
     run_command(chrooted_as(&root, "65534:65534", &[&url, "-v"], &[])).expect("healthy");
     // Nothing was written: the root (not writable by those uids anyway) holds the binary alone.
-    let entries: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let entries: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(entries, ["healthprobe"]);
     std::fs::remove_dir_all(root).unwrap();
 }

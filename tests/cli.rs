@@ -206,11 +206,17 @@ fn very_long_and_absurd_values_are_errors() {
         (vec![long_path.as_str()], "longer than 8 KiB"),
         (vec!["-t", "184467440737095516160000s"], "too long"),
         (vec!["--status", "99999999999999999999"], "--status:"),
-        (vec!["--status", many_codes.as_str(), "--timeout", "0.0000001"], "--timeout:"),
+        (
+            vec!["--status", many_codes.as_str(), "--timeout", "0.0000001"],
+            "--timeout:",
+        ),
     ] {
         let run = run(&args);
         assert_eq!(run.code, Some(1), "{run:#?}");
-        assert!(run.stdout.starts_with("error: ") && run.stdout.contains(fragment), "{run:#?}");
+        assert!(
+            run.stdout.starts_with("error: ") && run.stdout.contains(fragment),
+            "{run:#?}"
+        );
         assert!(run.output_len() <= 4096, "{}", run.output_len());
     }
 }
