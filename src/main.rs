@@ -4,7 +4,12 @@
 use std::process::ExitCode;
 
 use healthprobe::args::{self, Command, Verbosity};
+use healthprobe::arena::Arena;
 use healthprobe::{probe, report, verdict::Verdict};
+
+/// See `arena`: no system call per allocation, fewer pages touched.
+#[global_allocator]
+static ALLOCATOR: Arena = Arena::new();
 
 fn main() -> ExitCode {
     let env = |name: &str| std::env::var_os(name);

@@ -1,6 +1,6 @@
 //! Peak memory stays bounded — under 4 MiB — whatever the server sends.
 //!
-//! The peak is measured on the probe alone by `support/maxrss.c` (compiled here with the
+//! The peak is measured on the probe alone by `support/launch.c` (compiled here with the
 //! machine's C compiler): it stops the child at exit with ptrace and reads VmHWM, the
 //! high-water mark of the exec'd image. The harness's own memory is never counted.
 
@@ -18,8 +18,8 @@ fn launcher() -> Option<&'static PathBuf> {
     static LAUNCHER: OnceLock<Option<PathBuf>> = OnceLock::new();
     LAUNCHER
         .get_or_init(|| {
-            let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("maxrss");
-            let source = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/maxrss.c");
+            let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("launch");
+            let source = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/launch.c");
             let built = Command::new("cc")
                 .args(["-O2", "-o"])
                 .arg(&out)
@@ -35,6 +35,7 @@ fn launcher() -> Option<&'static PathBuf> {
 fn peak(args: &[&str]) -> Option<(u64, i32)> {
     let launcher = launcher()?;
     let out = Command::new(launcher)
+        .arg("rss")
         .arg(BIN)
         .args(args)
         .env_clear()

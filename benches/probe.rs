@@ -1,0 +1,267 @@
+//! `cargo bench`: the per-probe cost of healthprobe beside its peers, in one run.
+//!
+//! One loopback server (nginx when installed, else an in-process one) serves `/health`;
+//! every tool probes it, interleaved A B C … A B C … after a warm-up. Per run: wall time and
+//! user+sys CPU of the child alone (`tests/support/launch.c time`, fork to wait4), peak
+//! RSS of the child alone (`launch.c rss`, VmHWM at exit via ptrace), and the system calls
+//! of one healthy probe (`strace -f -c`). Prints a markdown table of medians with the
+//! p10–p90 spread, and healthprobe/peer ratios of the medians.
+//!
+//! `BENCH_RUNS` sets the interleaved rounds (default 200). Peers that are not installed
+//! are skipped with a note: `apt-get install busybox-static nginx-light curl nodejs strace`.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const RSS_RUNS: usize = 30;
+const WARM_UP: usize = 10;
+
+struct Tool {
+    name: &'static str,
+    argv: Vec<String>,
+    wall_us: Vec<f64>,
+    cpu_us: Vec<f64>,
+    rss_kib: Vec<f64>,
+    syscalls: Option<u64>,
+}
+
+fn main() {
+    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench");
+    std::fs::create_dir_all(&work).unwrap();
+    let launcher = build_launcher(&work);
+    let floor = build_floor(&work);
+    let (url, _server) = start_server(&work);
+    let probe = env!("CARGO_BIN_EXE_healthprobe").to_string();
+
+    let mut tools = vec![tool("healthprobe", vec![probe.clone(), "-q".into(), url.clone()])];
+    let mut skipped = Vec::new();
+    let mut peer = |name: &'static str, program: &str, args: Vec<String>| match which(program) {
+        Some(path) => tools.push(tool(name, [vec![path], args].concat())),
+        None => skipped.push(format!("{name} ({program} not installed)")),
+    };
+    peer("busybox wget --spider", "busybox", vec!["wget".into(), "-q".into(), "--spider".into(), url.clone()]);
+    peer("curl -f", "curl", vec!["-fsS".into(), "-o".into(), "/dev/null".into(), url.clone()]);
+    let script = format!(
+        "require('http').get('{url}', r => process.exit(r.statusCode === 200 ? 0 : 1))"
+    );
+    peer("node one-liner", "node", vec!["-e".into(), script]);
+    tools.push(tool("do-nothing floor", vec![floor.display().to_string()]));
+
+    for tool in &mut tools {
+        for _ in 0..WARM_UP {
+            time_once(&launcher, tool);
+        }
+        tool.wall_us.clear();
+        tool.cpu_us.clear();
+    }
+    for _ in 0..runs {
+        for tool in &mut tools {
+            time_once(&launcher, tool);
+        }
+    }
+    for _ in 0..RSS_RUNS {
+        for tool in &mut tools {
+            let out = launch(&launcher, "rss", &tool.argv);
+            tool.rss_kib.push(out[0]);
+        }
+    }
+    let strace = which("strace");
+    for tool in &mut tools {
+        tool.syscalls = strace.as_deref().and_then(|s| count_syscalls(s, &work, &tool.argv));
+    }
+    report(&tools, &skipped, runs, &probe, &floor);
+}
+
+fn tool(name: &'static str, argv: Vec<String>) -> Tool {
+    Tool { name, argv, wall_us: Vec::new(), cpu_us: Vec::new(), rss_kib: Vec::new(), syscalls: None }
+}
+
+fn time_once(launcher: &Path, tool: &mut Tool) {
+    let out = launch(launcher, "time", &tool.argv);
+    tool.wall_us.push(out[0] / 1000.0);
+    tool.cpu_us.push(out[1] + out[2]);
+}
+
+/// Runs the launcher; every probe must be healthy, or the numbers would mean nothing.
+fn launch(launcher: &Path, mode: &str, argv: &[String]) -> Vec<f64> {
+    let out = Command::new(launcher).arg(mode).args(argv).output().expect("launcher runs");
+    let fields: Vec<f64> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(|f| f.parse().unwrap())
+        .collect();
+    let n = fields.len();
+    assert!(n >= 3 && fields[n - 2] == 0.0 && fields[n - 1] == 0.0, "{argv:?} was not healthy: {fields:?}");
+    fields
+}
+
+fn count_syscalls(strace: &str, work: &Path, argv: &[String]) -> Option<u64> {
+    let out = work.join("strace.txt");
+    let status = Command::new(strace)
+        .args(["-f", "-c", "-o"])
+        .arg(&out)
+        .args(argv)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
+    if !status.success() {
+        return None;
+    }
+    let text = std::fs::read_to_string(&out).ok()?;
+    let total = text.lines().find(|l| l.trim_end().ends_with("total"))?;
+    // "100.00  0.000162  4  39  1 total": calls is the fourth column.
+    total.split_whitespace().nth(3)?.parse().ok()
+}
+
+fn build_launcher(work: &Path) -> PathBuf {
+    let out = work.join("launch");
+    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/launch.c");
+    let ok = Command::new("cc").args(["-O2", "-o"]).arg(&out).arg(source).status();
+    assert!(ok.is_ok_and(|s| s.success()), "the launcher needs a C compiler (cc)");
+    out
+}
+
+/// The floor, compiled with the flags of `[profile.release]` for the same target.
+fn build_floor(work: &Path) -> PathBuf {
+    let out = work.join("floor");
+    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/support/floor.rs");
+    let ok = Command::new("rustc")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["--edition", "2024", "--target", "x86_64-unknown-linux-musl"])
+        .args(["-C", "opt-level=s", "-C", "lto=fat", "-C", "codegen-units=1"])
+        .args(["-C", "panic=abort", "-C", "strip=symbols", "-o"])
+        .arg(&out)
+        .arg(source)
+        .status();
+    assert!(ok.is_ok_and(|s| s.success()), "rustc builds the floor");
+    out
+}
+
+/// Keeps the server alive for the run.
+enum Server {
+    Nginx(Child),
+    InProcess,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Server::Nginx(child) = self {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn start_server(work: &Path) -> (String, Server) {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}/health");
+    if let Some(nginx) = which("nginx") {
+        let dir = work.display();
+        let conf = format!(
+            "daemon off; master_process off; worker_processes 1; pid {dir}/nginx.pid;
+             error_log {dir}/nginx-error.log;
+             events {{ worker_connections 512; }}
+             http {{
+               access_log off;
+               client_body_temp_path {dir}/body; proxy_temp_path {dir}/proxy;
+               fastcgi_temp_path {dir}/fastcgi; uwsgi_temp_path {dir}/uwsgi; scgi_temp_path {dir}/scgi;
+               server {{
+                 listen 127.0.0.1:{port};
+                 location = /health {{ default_type application/json; return 200 '{{\"status\":\"ok\"}}'; }}
+               }}
+             }}"
+        );
+        std::fs::write(work.join("nginx.conf"), conf).unwrap();
+        let child = Command::new(nginx)
+            .arg("-p")
+            .arg(work)
+            .arg("-e")
+            .arg(work.join("nginx-error.log"))
+            .arg("-c")
+            .arg(work.join("nginx.conf"))
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Server::Nginx(child);
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(5), "nginx did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        eprintln!("server: nginx on {url}");
+        return (url, server);
+    }
+    let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 2048];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\nConnection: close\r\n\r\n{\"status\":\"ok\"}",
+            );
+        }
+    });
+    eprintln!("server: in-process (nginx not installed) on {url}");
+    (url, Server::InProcess)
+}
+
+fn which(program: &str) -> Option<String> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+        .map(|p| p.display().to_string())
+}
+
+fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn cell(values: &[f64], unit: &str) -> String {
+    format!(
+        "{:.0} {unit} ({:.0}–{:.0})",
+        percentile(values, 0.5),
+        percentile(values, 0.1),
+        percentile(values, 0.9)
+    )
+}
+
+fn ratio(ours: &[f64], theirs: &[f64]) -> String {
+    format!("{:.2}", percentile(ours, 0.5) / percentile(theirs, 0.5))
+}
+
+fn report(tools: &[Tool], skipped: &[String], runs: usize, probe: &str, floor: &Path) {
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_default();
+    println!("\n{runs} interleaved runs per tool after {WARM_UP} warm-up runs; RSS over {RSS_RUNS} runs; {cpu}, {} cores\n",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
+    println!("| tool | wall, median (p10–p90) | user+sys CPU | peak RSS | syscalls | healthprobe/tool: wall | CPU | RSS |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let ours = &tools[0];
+    for tool in tools {
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            tool.name,
+            cell(&tool.wall_us, "µs"),
+            cell(&tool.cpu_us, "µs"),
+            cell(&tool.rss_kib, "KiB"),
+            tool.syscalls.map_or("-".to_string(), |n| n.to_string()),
+            ratio(&ours.wall_us, &tool.wall_us),
+            ratio(&ours.cpu_us, &tool.cpu_us),
+            ratio(&ours.rss_kib, &tool.rss_kib),
+        );
+    }
+    for s in skipped {
+        println!("\nskipped: {s}");
+    }
+    println!("\nbinary sizes: healthprobe {} bytes, floor {} bytes", size(Path::new(probe)), size(floor));
+}

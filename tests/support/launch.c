@@ -1,0 +1,92 @@
+/* Runs a command once and reports on that one child, with its output sent to /dev/null.
+ *
+ *   launch rss  CMD [ARGS]   prints "<peak KiB> <exit code> <signal>"
+ *   launch time CMD [ARGS]   prints "<wall ns> <user us> <sys us> <exit code> <signal>"
+ *
+ * rss: the peak is VmHWM read from /proc/PID/status at the moment the child exits, caught
+ * with ptrace's exit event while its memory still exists: the high-water mark of the
+ * exec'd image alone. ru_maxrss would not do: on exec Linux folds the pre-exec image's
+ * high-water mark (the launcher's, or a test harness's) into it.
+ * time: wall clock from fork to reaping, and the child's own CPU from wait4(); no ptrace,
+ * which would slow the child. Exit code or signal is -1/0 when not applicable. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long vm_hwm(pid_t pid) {
+    char path[64], line[256];
+    long kib = -1;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0) sscanf(line + 6, "%ld", &kib);
+    fclose(f);
+    return kib;
+}
+
+static pid_t start(char **argv, int traced) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); }
+        if (traced) { ptrace(PTRACE_TRACEME, 0, 0, 0); raise(SIGSTOP); }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+static int sig(int status) { return WIFSIGNALED(status) ? WTERMSIG(status) : 0; }
+
+static int rss(char **argv) {
+    int status = 0;
+    long kib = -1;
+    pid_t pid = start(argv, 1);
+    if (pid < 0 || waitpid(pid, &status, 0) < 0) return 2;
+    ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC);
+    ptrace(PTRACE_CONT, pid, 0, 0);
+    for (;;) {
+        if (waitpid(pid, &status, 0) < 0) return 2;
+        if (WIFEXITED(status) || WIFSIGNALED(status)) break;
+        int stop = WSTOPSIG(status), event = status >> 16;
+        if (event == PTRACE_EVENT_EXIT) kib = vm_hwm(pid);
+        /* Pass real signals on; swallow the traps ptrace itself causes. */
+        ptrace(PTRACE_CONT, pid, 0, (event || stop == SIGTRAP) ? 0 : stop);
+    }
+    printf("%ld %d %d\n", kib, code(status), sig(status));
+    return 0;
+}
+
+static long long ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static int timed(char **argv) {
+    int status = 0;
+    struct rusage usage;
+    long long began = ns();
+    pid_t pid = start(argv, 0);
+    if (pid < 0 || wait4(pid, &status, 0, &usage) < 0) return 2;
+    long long wall = ns() - began;
+    long user = usage.ru_utime.tv_sec * 1000000L + usage.ru_utime.tv_usec;
+    long sys = usage.ru_stime.tv_sec * 1000000L + usage.ru_stime.tv_usec;
+    printf("%lld %ld %ld %d %d\n", wall, user, sys, code(status), sig(status));
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) return 2;
+    if (strcmp(argv[1], "rss") == 0) return rss(argv + 2);
+    if (strcmp(argv[1], "time") == 0) return timed(argv + 2);
+    return 2;
+}
