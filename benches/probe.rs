@@ -29,7 +29,10 @@ struct Tool {
 }
 
 fn main() {
-    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
     let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench");
     std::fs::create_dir_all(&work).unwrap();
     let launcher = build_launcher(&work);
@@ -37,17 +40,27 @@ fn main() {
     let (url, _server) = start_server(&work);
     let probe = env!("CARGO_BIN_EXE_healthprobe").to_string();
 
-    let mut tools = vec![tool("healthprobe", vec![probe.clone(), "-q".into(), url.clone()])];
+    let mut tools = vec![tool(
+        "healthprobe",
+        vec![probe.clone(), "-q".into(), url.clone()],
+    )];
     let mut skipped = Vec::new();
     let mut peer = |name: &'static str, program: &str, args: Vec<String>| match which(program) {
         Some(path) => tools.push(tool(name, [vec![path], args].concat())),
         None => skipped.push(format!("{name} ({program} not installed)")),
     };
-    peer("busybox wget --spider", "busybox", vec!["wget".into(), "-q".into(), "--spider".into(), url.clone()]);
-    peer("curl -f", "curl", vec!["-fsS".into(), "-o".into(), "/dev/null".into(), url.clone()]);
-    let script = format!(
-        "require('http').get('{url}', r => process.exit(r.statusCode === 200 ? 0 : 1))"
+    peer(
+        "busybox wget --spider",
+        "busybox",
+        vec!["wget".into(), "-q".into(), "--spider".into(), url.clone()],
     );
+    peer(
+        "curl -f",
+        "curl",
+        vec!["-fsS".into(), "-o".into(), "/dev/null".into(), url.clone()],
+    );
+    let script =
+        format!("require('http').get('{url}', r => process.exit(r.statusCode === 200 ? 0 : 1))");
     peer("node one-liner", "node", vec!["-e".into(), script]);
     tools.push(tool("do-nothing floor", vec![floor.display().to_string()]));
 
@@ -71,13 +84,22 @@ fn main() {
     }
     let strace = which("strace");
     for tool in &mut tools {
-        tool.syscalls = strace.as_deref().and_then(|s| count_syscalls(s, &work, &tool.argv));
+        tool.syscalls = strace
+            .as_deref()
+            .and_then(|s| count_syscalls(s, &work, &tool.argv));
     }
     report(&tools, &skipped, runs, &probe, &floor);
 }
 
 fn tool(name: &'static str, argv: Vec<String>) -> Tool {
-    Tool { name, argv, wall_us: Vec::new(), cpu_us: Vec::new(), rss_kib: Vec::new(), syscalls: None }
+    Tool {
+        name,
+        argv,
+        wall_us: Vec::new(),
+        cpu_us: Vec::new(),
+        rss_kib: Vec::new(),
+        syscalls: None,
+    }
 }
 
 fn time_once(launcher: &Path, tool: &mut Tool) {
@@ -88,13 +110,20 @@ fn time_once(launcher: &Path, tool: &mut Tool) {
 
 /// Runs the launcher; every probe must be healthy, or the numbers would mean nothing.
 fn launch(launcher: &Path, mode: &str, argv: &[String]) -> Vec<f64> {
-    let out = Command::new(launcher).arg(mode).args(argv).output().expect("launcher runs");
+    let out = Command::new(launcher)
+        .arg(mode)
+        .args(argv)
+        .output()
+        .expect("launcher runs");
     let fields: Vec<f64> = String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
         .map(|f| f.parse().unwrap())
         .collect();
     let n = fields.len();
-    assert!(n >= 3 && fields[n - 2] == 0.0 && fields[n - 1] == 0.0, "{argv:?} was not healthy: {fields:?}");
+    assert!(
+        n >= 3 && fields[n - 2] == 0.0 && fields[n - 1] == 0.0,
+        "{argv:?} was not healthy: {fields:?}"
+    );
     fields
 }
 
@@ -120,8 +149,15 @@ fn count_syscalls(strace: &str, work: &Path, argv: &[String]) -> Option<u64> {
 fn build_launcher(work: &Path) -> PathBuf {
     let out = work.join("launch");
     let source = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/launch.c");
-    let ok = Command::new("cc").args(["-O2", "-o"]).arg(&out).arg(source).status();
-    assert!(ok.is_ok_and(|s| s.success()), "the launcher needs a C compiler (cc)");
+    let ok = Command::new("cc")
+        .args(["-O2", "-o"])
+        .arg(&out)
+        .arg(source)
+        .status();
+    assert!(
+        ok.is_ok_and(|s| s.success()),
+        "the launcher needs a C compiler (cc)"
+    );
     out
 }
 
@@ -132,7 +168,14 @@ fn build_floor(work: &Path) -> PathBuf {
     let ok = Command::new("rustc")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["--edition", "2024", "--target", "x86_64-unknown-linux-musl"])
-        .args(["-C", "opt-level=s", "-C", "lto=fat", "-C", "codegen-units=1"])
+        .args([
+            "-C",
+            "opt-level=s",
+            "-C",
+            "lto=fat",
+            "-C",
+            "codegen-units=1",
+        ])
         .args(["-C", "panic=abort", "-C", "strip=symbols", "-o"])
         .arg(&out)
         .arg(source)
@@ -157,7 +200,11 @@ impl Drop for Server {
 }
 
 fn start_server(work: &Path) -> (String, Server) {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("http://127.0.0.1:{port}/health");
     if let Some(nginx) = which("nginx") {
         let dir = work.display();
@@ -189,7 +236,10 @@ fn start_server(work: &Path) -> (String, Server) {
         let server = Server::Nginx(child);
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(5), "nginx did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "nginx did not start"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         eprintln!("server: nginx on {url}");
@@ -240,11 +290,21 @@ fn report(tools: &[Tool], skipped: &[String], runs: usize, probe: &str, floor: &
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_default();
-    println!("\n{runs} interleaved runs per tool after {WARM_UP} warm-up runs; RSS over {RSS_RUNS} runs; {cpu}, {} cores\n",
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
-    println!("| tool | wall, median (p10–p90) | user+sys CPU | peak RSS | syscalls | healthprobe/tool: wall | CPU | RSS |");
+    println!(
+        "\n{runs} interleaved runs per tool after {WARM_UP} warm-up runs; RSS over {RSS_RUNS} runs; {cpu}, {} cores\n",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
+    println!(
+        "| tool | wall, median (p10–p90) | user+sys CPU | peak RSS | syscalls | healthprobe/tool: wall | CPU | RSS |"
+    );
     println!("|---|---|---|---|---|---|---|---|");
     let ours = &tools[0];
     for tool in tools {
@@ -263,5 +323,9 @@ fn report(tools: &[Tool], skipped: &[String], runs: usize, probe: &str, floor: &
     for s in skipped {
         println!("\nskipped: {s}");
     }
-    println!("\nbinary sizes: healthprobe {} bytes, floor {} bytes", size(Path::new(probe)), size(floor));
+    println!(
+        "\nbinary sizes: healthprobe {} bytes, floor {} bytes",
+        size(Path::new(probe)),
+        size(floor)
+    );
 }

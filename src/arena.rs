@@ -30,6 +30,10 @@ pub struct Arena {
     /// Offset of the first free byte. Only ever moved by compare-and-swap, so each byte
     /// range is handed to exactly one caller.
     next: AtomicUsize,
+    /// Offset past every byte ever handed out: beyond it the arena is still the zeroes of
+    /// `.bss`, so a zeroed allocation there needs no writing, and no page is touched
+    /// before it is used.
+    fresh: AtomicUsize,
 }
 
 // SAFETY: the arena's bytes are only reached through pointers handed out by `alloc`,
@@ -42,6 +46,7 @@ impl Arena {
         Arena {
             memory: Memory(UnsafeCell::new([0; SIZE])),
             next: AtomicUsize::new(0),
+            fresh: AtomicUsize::new(0),
         }
     }
 
@@ -55,18 +60,25 @@ impl Arena {
         (offset < SIZE).then_some(offset)
     }
 
-    /// Claims `size` bytes aligned to `align`, returning their offset.
-    fn claim(&self, size: usize, align: usize) -> Option<usize> {
+    /// Claims `size` bytes aligned to `align`. Returns their offset, and how much of them
+    /// (from the start) may have been handed out before, and so may not be zero.
+    fn claim(&self, size: usize, align: usize) -> Option<(usize, usize)> {
         let base = self.base() as usize;
         let mut start = 0;
         self.next
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |next| {
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |next| {
                 start = (base + next).checked_next_multiple_of(align)? - base;
                 let end = start.checked_add(size)?;
                 (end <= SIZE).then_some(end)
             })
-            .ok()
-            .map(|_| start)
+            .ok()?;
+        Some((start, self.handed_out(start, start + size)))
+    }
+
+    /// Records `start..end` as handed out; returns how many of its bytes were before.
+    fn handed_out(&self, start: usize, end: usize) -> usize {
+        let before = self.fresh.fetch_max(end, Ordering::SeqCst);
+        before.clamp(start, end) - start
     }
 }
 
@@ -80,9 +92,23 @@ unsafe impl GlobalAlloc for Arena {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         match self.claim(layout.size(), layout.align()) {
             // SAFETY: `start + size <= SIZE`, so the pointer stays inside `memory`.
-            Some(start) => unsafe { self.base().add(start) },
+            Some((start, _)) => unsafe { self.base().add(start) },
             // SAFETY: the caller's layout contract is passed on unchanged.
             None => unsafe { System.alloc(layout) },
+        }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        match self.claim(layout.size(), layout.align()) {
+            // SAFETY: inside `memory` as in `alloc`; only the part handed out before can
+            // hold anything but zeroes, and only that part is written.
+            Some((start, used)) => unsafe {
+                let ptr = self.base().add(start);
+                ptr.write_bytes(0, used);
+                ptr
+            },
+            // SAFETY: the caller's layout contract is passed on unchanged.
+            None => unsafe { System.alloc_zeroed(layout) },
         }
     }
 
@@ -93,8 +119,8 @@ unsafe impl GlobalAlloc for Arena {
                 let _ = self.next.compare_exchange(
                     offset + layout.size(),
                     offset,
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
+                    Ordering::SeqCst,
+                    Ordering::SeqCst,
                 );
             }
             // SAFETY: not ours, so `System` allocated it with this layout.
@@ -109,14 +135,19 @@ unsafe impl GlobalAlloc for Arena {
                 .checked_add(new_size)
                 .filter(|&end| end <= SIZE)
                 .is_some_and(|end| {
-                    self.next
+                    let grown = self
+                        .next
                         .compare_exchange(
                             offset + layout.size(),
                             end,
-                            Ordering::Relaxed,
-                            Ordering::Relaxed,
+                            Ordering::SeqCst,
+                            Ordering::SeqCst,
                         )
-                        .is_ok()
+                        .is_ok();
+                    if grown {
+                        self.handed_out(offset, end);
+                    }
+                    grown
                 });
             if resized {
                 return ptr;
@@ -159,7 +190,13 @@ mod tests {
             let layout = Layout::from_size_align(size, align).unwrap();
             let fill = i as u8;
             // SAFETY: non-zero size; the block is filled within its size.
-            let ptr = unsafe { arena.alloc(layout) };
+            let ptr = if seed % 2 == 0 {
+                let ptr = unsafe { arena.alloc_zeroed(layout) };
+                assert!((0..size).all(|j| unsafe { *ptr.add(j) } == 0), "not zeroed");
+                ptr
+            } else {
+                unsafe { arena.alloc(layout) }
+            };
             assert!(!ptr.is_null());
             assert_eq!(ptr as usize % align, 0);
             unsafe { ptr.write_bytes(fill, size) };
@@ -172,7 +209,11 @@ mod tests {
                 let kept = layout.size().min(new_size);
                 assert!((0..kept).all(|j| unsafe { *new.add(j) } == fill));
                 unsafe { new.write_bytes(fill, new_size) };
-                live.push((new, Layout::from_size_align(new_size, layout.align()).unwrap(), fill));
+                live.push((
+                    new,
+                    Layout::from_size_align(new_size, layout.align()).unwrap(),
+                    fill,
+                ));
             }
             if seed % 5 == 0 {
                 let (ptr, layout, fill) = live.pop().unwrap();

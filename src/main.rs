@@ -3,8 +3,8 @@
 
 use std::process::ExitCode;
 
-use healthprobe::args::{self, Command, Verbosity};
 use healthprobe::arena::Arena;
+use healthprobe::args::{self, Command, Verbosity};
 use healthprobe::{probe, report, verdict::Verdict};
 
 /// See `arena`: no system call per allocation, fewer pages touched.
