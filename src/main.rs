@@ -1,19 +1,25 @@
 //! `healthprobe`: parse, probe, report, exit.
-#![forbid(unsafe_code)]
+//!
+//! The process starts at C's `main` rather than std's, for the reasons in
+//! `healthprobe::process`.
+#![no_main]
 
-use std::process::ExitCode;
+use std::ffi::{c_char, c_int};
 
-use healthprobe::arena::Arena;
 use healthprobe::args::{self, Command, Verbosity};
-use healthprobe::{probe, report, verdict::Verdict};
+use healthprobe::{arena::Arena, probe, process, report, verdict::Verdict};
 
-/// See `arena`: no system call per allocation, fewer pages touched.
+/// See `healthprobe::arena`: no system call per allocation, fewer pages touched.
 #[global_allocator]
 static ALLOCATOR: Arena = Arena::new();
 
-fn main() -> ExitCode {
+#[unsafe(no_mangle)]
+extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+    process::ignore_sigpipe();
+    // SAFETY: these are the arguments the C runtime passed to this very `main`.
+    let argv = unsafe { process::args(argc, argv) };
     let env = |name: &str| std::env::var_os(name);
-    let (verdict, text) = match args::parse(std::env::args_os().skip(1).collect(), &env) {
+    let (verdict, text) = match args::parse(argv, &env) {
         Ok(Command::Help) => return print(args::HELP),
         Ok(Command::Version) => {
             return print(concat!("healthprobe ", env!("CARGO_PKG_VERSION"), "\n"));
@@ -38,7 +44,7 @@ fn main() -> ExitCode {
     verdict.category.exit_code()
 }
 
-fn print(text: &str) -> ExitCode {
+fn print(text: &str) -> c_int {
     report::write(text);
-    ExitCode::SUCCESS
+    0
 }

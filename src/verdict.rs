@@ -1,7 +1,6 @@
 //! The verdict: one category per run, decided here from what the exchange and the checks
 //! found. The exit code and the first word of every report derive from the category.
 
-use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::args::Settings;
@@ -37,8 +36,8 @@ impl Category {
 
     /// 0 for healthy, 1 for everything else: Docker reserves 2, and the kubelet reads any
     /// non-zero code as failure, so a finer code would only mislead.
-    pub fn exit_code(self) -> ExitCode {
-        ExitCode::from(u8::from(self != Category::Healthy))
+    pub fn exit_code(self) -> i32 {
+        i32::from(self != Category::Healthy)
     }
 }
 
