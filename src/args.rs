@@ -11,6 +11,7 @@ use crate::duration;
 use crate::header::Header;
 use crate::status::StatusSet;
 use crate::target::{self, Target};
+use crate::tls::{self, Tls, TlsOptions};
 
 /// What the process was asked to do.
 #[derive(Debug)]
@@ -31,6 +32,8 @@ pub struct Settings {
     pub method: Method,
     pub verbosity: Verbosity,
     pub format: Format,
+    /// TLS for an `https://` target.
+    pub tls: Option<Tls>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,8 +172,22 @@ fn settings(
     if method == Method::Head && checks.need_body() {
         return Err("--body and --json need a body, which HEAD never has".to_string());
     }
+    let insecure = args.contains("--insecure");
+    let tls_options = TlsOptions {
+        cacert: option(&mut args, env, &["--cacert"], Some("HEALTHPROBE_CACERT"))?,
+        insecure: insecure || switch(env, "HEALTHPROBE_INSECURE")?,
+        servername: option(
+            &mut args,
+            env,
+            &["--servername"],
+            Some("HEALTHPROBE_SERVERNAME"),
+        )?,
+        cert: option(&mut args, env, &["--cert"], Some("HEALTHPROBE_CERT"))?,
+        key: option(&mut args, env, &["--key"], Some("HEALTHPROBE_KEY"))?,
+    };
     // pico-args hands back the free arguments only once every option has been taken.
     let target = resolve_target(free_target(args.finish())?, ready, env)?;
+    let tls = tls::load(&tls_options, target.tls)?;
     Ok(Settings {
         target,
         timeout,
@@ -179,7 +196,20 @@ fn settings(
         method,
         verbosity,
         format,
+        tls,
     })
+}
+
+/// A yes/no environment variable, for switches such as `--insecure`.
+fn switch(env: &dyn Fn(&str) -> Option<OsString>, name: &str) -> Result<bool, String> {
+    match variable(env, name)?.as_deref() {
+        None | Some("0" | "false" | "no") => Ok(false),
+        Some("1" | "true" | "yes") => Ok(true),
+        Some(other) => Err(format!(
+            "{name}: {:?} is not 1/true/yes or 0/false/no",
+            short(other)
+        )),
+    }
 }
 
 /// The free arguments: at most one TARGET; anything that looks like an option is unknown
@@ -313,7 +343,7 @@ USAGE:
     healthprobe [OPTIONS] [TARGET]
 
 TARGET (first match wins):
-    http://HOST[:PORT]/PATH   a full URL; HOST may be a name, 1.2.3.4 or [::1]
+    http://HOST[:PORT]/PATH   a full URL; HOST may be a name, 1.2.3.4 or [::1] (https:// with `tls`)
     /PATH                     joined to http://127.0.0.1:$PORT
     (omitted)                 $HEALTHPROBE_URL, else http://127.0.0.1:$PORT/health
 
@@ -329,6 +359,12 @@ OPTIONS (flag wins over its environment variable):
     -q, --quiet               print nothing when healthy
     -v, --verbose             also print address, timings, response head and body start
         --format text|json    report format [HEALTHPROBE_FORMAT, default text]
+
+HTTPS (builds with the `tls` feature; https:// targets only):
+        --cacert FILE         trust these PEM CA certificates instead of the built-in roots [HEALTHPROBE_CACERT]
+        --insecure            do not verify the server's certificate [HEALTHPROBE_INSECURE=1]
+        --servername NAME     TLS name (SNI, certificate check, Host) when probing by IP [HEALTHPROBE_SERVERNAME]
+        --cert FILE, --key FILE   client certificate and key (PEM) for mTLS [HEALTHPROBE_CERT, HEALTHPROBE_KEY]
     -h, --help                print this help
     -V, --version             print the version
 

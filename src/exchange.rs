@@ -125,8 +125,13 @@ fn agent(settings: &Settings, clock: Clock, trace: &SharedTrace) -> Agent {
         .max_response_header_size(net::MAX_HEAD)
         .input_buffer_size(net::INPUT_BUFFER)
         .output_buffer_size(net::OUTPUT_BUFFER)
-        .max_idle_connections(0)
-        .build();
+        .max_idle_connections(0);
+    #[cfg(feature = "tls")]
+    let config = match &settings.tls {
+        Some(tls) => config.tls_config(tls.config.clone()),
+        None => config,
+    };
+    let config = config.build();
     let resolver = HostResolver {
         host: settings.target.host.clone(),
         port: settings.target.port,
@@ -137,11 +142,22 @@ fn agent(settings: &Settings, clock: Clock, trace: &SharedTrace) -> Agent {
         clock,
         trace: trace.clone(),
     };
+    #[cfg(feature = "tls")]
+    let dialer = {
+        use ureq::unversioned::transport::{Connector, RustlsConnector};
+        let handshaken = net::Handshaken {
+            trace: trace.clone(),
+        };
+        dialer.chain(RustlsConnector::default()).chain(handshaken)
+    };
     Agent::with_parts(config, dialer, resolver)
 }
 
 fn send(settings: &Settings, agent: &Agent) -> Result<Response<ureq::Body>, ureq::Error> {
-    let url = settings.target.url();
+    let url = match settings.tls.as_ref().and_then(|t| t.servername.as_deref()) {
+        Some(name) => settings.target.url_for(name),
+        None => settings.target.url(),
+    };
     let mut request = match settings.method {
         Method::Get => agent.get(&url),
         Method::Head => agent.head(&url),
@@ -171,8 +187,11 @@ fn failure(error: ureq::Error, trace: &Trace, target: &Target, reading_body: boo
     let peer = trace
         .peer
         .map_or_else(|| target.authority(), |p| p.to_string());
+    let in_handshake = target.tls && trace.peer.is_some() && !trace.handshake;
     let phase = if trace.peer.is_none() {
         "connecting"
+    } else if in_handshake {
+        "in the TLS handshake"
     } else if !trace.sent {
         "sending the request"
     } else if reading_body {
@@ -185,6 +204,8 @@ fn failure(error: ureq::Error, trace: &Trace, target: &Target, reading_body: boo
             format!("could not resolve {}", target.host)
         } else if trace.peer.is_none() {
             format!("no connection to {}", target.authority())
+        } else if in_handshake {
+            format!("the TLS handshake with {peer} did not finish")
         } else if !trace.sent {
             format!("could not send the request to {peer}")
         } else if reading_body {
@@ -197,6 +218,14 @@ fn failure(error: ureq::Error, trace: &Trace, target: &Target, reading_body: boo
         }
         ureq::Error::Io(e) if trace.peer.is_none() => {
             Failure::Unreachable(connect_failure(&e, trace, target))
+        }
+        #[cfg(feature = "tls")]
+        ureq::Error::Io(e) if tls_failure(&e, &peer).is_some() => {
+            Failure::Unreachable(tls_failure(&e, &peer).unwrap_or_default())
+        }
+        #[cfg(feature = "tls")]
+        ureq::Error::Rustls(e) => {
+            Failure::Unreachable(crate::tls::describe(&e, &peer).unwrap_or_default())
         }
         ureq::Error::Io(e) => Failure::Unreachable(match e.kind() {
             io::ErrorKind::ConnectionReset => format!("connection reset by {peer} while {phase}"),
@@ -219,6 +248,11 @@ fn failure(error: ureq::Error, trace: &Trace, target: &Target, reading_body: boo
             printable(other.to_string().as_bytes(), 200)
         )),
     }
+}
+
+#[cfg(feature = "tls")]
+fn tls_failure(e: &io::Error, peer: &str) -> Option<String> {
+    crate::tls::describe(e.get_ref()?, peer)
 }
 
 fn connect_failure(e: &io::Error, trace: &Trace, target: &Target) -> String {
@@ -272,6 +306,17 @@ fn trace_lines(trace: &Trace, settings: &Settings, clock: Clock) -> Vec<String> 
         at(trace.first_byte),
         duration::human(clock.since_start())
     ));
+    if let Some(tls) = &settings.tls {
+        lines.push(format!(
+            "tls: handshake {}{}",
+            if trace.handshake { "done" } else { "not done" },
+            if tls.insecure {
+                "; certificate NOT verified (--insecure)"
+            } else {
+                "; certificate verified"
+            }
+        ));
+    }
     let method = match settings.method {
         Method::Get => "GET",
         Method::Head => "HEAD",

@@ -19,6 +19,7 @@ pub mod process;
 pub mod report;
 pub mod status;
 pub mod target;
+pub mod tls;
 pub mod verdict;
 
 use args::Settings;

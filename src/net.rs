@@ -34,6 +34,8 @@ pub struct Trace {
     pub refusals: Vec<(SocketAddr, io::ErrorKind)>,
     pub peer: Option<SocketAddr>,
     pub connected: Option<Duration>,
+    /// The TLS handshake completed (https:// only).
+    pub handshake: bool,
     pub sent: bool,
     pub first_byte: Option<Duration>,
 }
@@ -41,7 +43,7 @@ pub struct Trace {
 /// The trace, shared between the parts ureq owns and the probe that reads it afterwards.
 pub type SharedTrace = Arc<Mutex<Trace>>;
 
-fn record(trace: &SharedTrace, f: impl FnOnce(&mut Trace)) {
+pub fn record(trace: &SharedTrace, f: impl FnOnce(&mut Trace)) {
     // A poisoned lock cannot happen (panics abort), but a trace is never worth a crash.
     if let Ok(mut t) = trace.lock() {
         f(&mut t);
@@ -360,5 +362,29 @@ impl Transport for Connection {
     fn is_open(&mut self) -> bool {
         // Each probe makes one request and sends `Connection: close`: never reused.
         false
+    }
+}
+
+/// Last in the connector chain: notes that the TLS handshake is done, so that a timeout
+/// can tell a handshake that never finished from a response that never came.
+#[cfg(feature = "tls")]
+#[derive(Debug)]
+pub struct Handshaken {
+    pub trace: SharedTrace,
+}
+
+#[cfg(feature = "tls")]
+impl<In: Transport> Connector<In> for Handshaken {
+    type Out = In;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<In>, Error> {
+        if details.needs_tls() && chained.is_some() {
+            record(&self.trace, |t| t.handshake = true);
+        }
+        Ok(chained)
     }
 }

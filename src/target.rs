@@ -15,9 +15,11 @@ pub enum Host {
     Name(String),
 }
 
-/// An `http://` target, validated.
+/// An `http://` (or, with the `tls` feature, `https://`) target, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// Whether the exchange runs over TLS (`https://`).
+    pub tls: bool,
     pub host: Host,
     pub port: u16,
     /// Whether the port was written out, so the URL is shown the way the user wrote it.
@@ -29,6 +31,7 @@ pub struct Target {
 /// The base a path target is joined to: the app in the same container.
 pub fn default_base(port: u16) -> Target {
     Target {
+        tls: false,
         host: Host::Ip(IpAddr::V4(Ipv4Addr::LOCALHOST)),
         port,
         explicit_port: true,
@@ -51,21 +54,23 @@ impl Target {
                 shorten(text)
             ));
         };
-        match scheme.to_ascii_lowercase().as_str() {
-            "http" => {}
+        let tls = match scheme.to_ascii_lowercase().as_str() {
+            "http" => false,
+            "https" if cfg!(feature = "tls") => true,
             "https" => {
                 return Err(format!(
-                    "{:?}: https:// targets need a build with the `tls` feature",
+                    "{:?}: https:// targets need a build with the `tls` feature \
+                     (cargo build --release --features tls)",
                     shorten(text)
                 ));
             }
             _ => {
                 return Err(format!(
-                    "{:?}: only http:// URLs are supported",
+                    "{:?}: only http:// and https:// URLs are supported",
                     shorten(text)
                 ));
             }
-        }
+        };
         let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, tail) = rest.split_at(end);
         if authority.contains('@') {
@@ -82,8 +87,9 @@ impl Target {
             t => path(t)?,
         };
         Ok(Target {
+            tls,
             host,
-            port: port.unwrap_or(80),
+            port: port.unwrap_or(if tls { 443 } else { 80 }),
             explicit_port: port.is_some(),
             path,
         })
@@ -96,10 +102,18 @@ impl Target {
 
     /// The URL, also what ureq is asked to fetch.
     pub fn url(&self) -> String {
+        self.url_for(&self.host.to_string())
+    }
+
+    /// The URL with another host name: with `--servername`, ureq is asked for that name
+    /// (its SNI, certificate check and `Host`) while the resolver still answers with the
+    /// target's own address, as curl's `--resolve` does.
+    pub fn url_for(&self, host: &str) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
         if self.explicit_port {
-            format!("http://{}{}", self.authority(), self.path)
+            format!("{scheme}://{host}:{}{}", self.port, self.path)
         } else {
-            format!("http://{}{}", self.host, self.path)
+            format!("{scheme}://{host}{}", self.path)
         }
     }
 }
@@ -243,7 +257,6 @@ mod tests {
             "http://u:p@h/",
             "/a b",
             "http://h:/",
-            "https://h/",
         ] {
             assert!(
                 Target::parse(bad, 3000).is_err(),

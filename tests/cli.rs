@@ -119,7 +119,6 @@ fn configuration_errors_are_one_line_and_exit_1() {
         ),
         (&["-q", "-v"], &[], "contradict"),
         (&["ftp://host/x"], &[], "only http://"),
-        (&["https://host/x"], &[], "`tls` feature"),
         (&["http://user:pw@host/x"], &[], "credentials"),
         (&["http://[::1/x"], &[], "unclosed ["),
         (&["http://host:70000/"], &[], "not a port number"),
@@ -149,6 +148,26 @@ fn configuration_errors_are_one_line_and_exit_1() {
         );
     }
     assert!(cases.len() >= 12);
+}
+
+#[test]
+fn https_and_tls_options_need_the_tls_build() {
+    // The default build: https:// names the feature to build with; TLS options need https.
+    run(&["https://host/x"])
+        .expect("error")
+        .says("`tls` feature");
+    run(&["--insecure", "http://127.0.0.1:1/"])
+        .expect("error")
+        .says("https:// targets only");
+    run_env(
+        &["http://127.0.0.1:1/"],
+        &[("HEALTHPROBE_CACERT", "/ca.pem")],
+    )
+    .expect("error")
+    .says("--cacert applies to https:// targets only");
+    run_env(&[], &[("HEALTHPROBE_INSECURE", "maybe")])
+        .expect("error")
+        .says("HEALTHPROBE_INSECURE");
 }
 
 #[test]

@@ -1,0 +1,183 @@
+//! HTTPS options (`--cacert`, `--insecure`, `--servername`, `--cert`, `--key`), their files,
+//! and certificate problems put into words. TLS itself is ureq's rustls, compiled in only
+//! with the `tls` feature; without it every option here is a configuration error.
+
+use std::fmt;
+
+/// The TLS options as given, before any file is read.
+#[derive(Debug, Clone, Default)]
+pub struct TlsOptions {
+    pub cacert: Option<String>,
+    pub insecure: bool,
+    pub servername: Option<String>,
+    pub cert: Option<String>,
+    pub key: Option<String>,
+}
+
+impl TlsOptions {
+    /// The first option given, by its flag, if any.
+    pub fn first_given(&self) -> Option<&'static str> {
+        [
+            (self.cacert.is_some(), "--cacert"),
+            (self.insecure, "--insecure"),
+            (self.servername.is_some(), "--servername"),
+            (self.cert.is_some(), "--cert"),
+            (self.key.is_some(), "--key"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+}
+
+/// TLS ready to use: ureq's configuration with every file loaded.
+#[derive(Clone)]
+pub struct Tls {
+    #[cfg(feature = "tls")]
+    pub config: ureq::tls::TlsConfig,
+    pub insecure: bool,
+    pub servername: Option<String>,
+}
+
+impl fmt::Debug for Tls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print key material.
+        f.debug_struct("Tls")
+            .field("insecure", &self.insecure)
+            .field("servername", &self.servername)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Loads the options for a target. `Ok(None)` for plain HTTP.
+pub fn load(options: &TlsOptions, https: bool) -> Result<Option<Tls>, String> {
+    if !https {
+        return match options.first_given() {
+            Some(flag) => Err(format!("{flag} applies to https:// targets only")),
+            None => Ok(None),
+        };
+    }
+    if options.insecure && options.cacert.is_some() {
+        return Err("--insecure and --cacert contradict each other; choose one".to_string());
+    }
+    if options.cert.is_some() != options.key.is_some() {
+        return Err("--cert and --key go together".to_string());
+    }
+    if let Some(name) = &options.servername {
+        let valid = !name.is_empty()
+            && name.len() <= 253
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.'));
+        if !valid {
+            return Err(format!(
+                "--servername: {:?} is not a host name",
+                crate::checks::excerpt(name, 100)
+            ));
+        }
+    }
+    build(options).map(Some)
+}
+
+#[cfg(not(feature = "tls"))]
+fn build(_: &TlsOptions) -> Result<Tls, String> {
+    // Target parsing already refuses https:// without the feature.
+    Err("https:// targets need a build with the `tls` feature".to_string())
+}
+
+#[cfg(feature = "tls")]
+fn build(options: &TlsOptions) -> Result<Tls, String> {
+    use ureq::tls::{Certificate, ClientCert, PemItem, RootCerts, TlsConfig, parse_pem};
+
+    let read = |flag: &str, path: &str| {
+        std::fs::read(path).map_err(|e| {
+            format!(
+                "{flag}: cannot read {path:?}: {}",
+                crate::header::io_reason(&e)
+            )
+        })
+    };
+    let pem_items = |flag: &str, path: &str| -> Result<Vec<PemItem<'static>>, String> {
+        parse_pem(&read(flag, path)?)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("{flag}: {path:?} is not PEM ({e})"))
+    };
+    let certificates = |flag: &str, path: &str| -> Result<Vec<Certificate<'static>>, String> {
+        let certs: Vec<_> = pem_items(flag, path)?
+            .into_iter()
+            .filter_map(|item| match item {
+                PemItem::Certificate(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        if certs.is_empty() {
+            return Err(format!("{flag}: {path:?} holds no certificate"));
+        }
+        Ok(certs)
+    };
+    let mut builder = TlsConfig::builder().disable_verification(options.insecure);
+    if let Some(path) = &options.cacert {
+        builder = builder.root_certs(RootCerts::new_with_certs(&certificates("--cacert", path)?));
+    }
+    if let (Some(cert), Some(key)) = (&options.cert, &options.key) {
+        let chain = certificates("--cert", cert)?;
+        let key = pem_items("--key", key)?
+            .into_iter()
+            .find_map(|item| match item {
+                PemItem::PrivateKey(k) => Some(k),
+                _ => None,
+            })
+            .ok_or_else(|| format!("--key: {key:?} holds no private key"))?;
+        builder = builder.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
+    }
+    Ok(Tls {
+        config: builder.build(),
+        insecure: options.insecure,
+        servername: options.servername.clone(),
+    })
+}
+
+/// Puts a TLS failure into words, when `error` is one.
+#[cfg(feature = "tls")]
+pub fn describe(error: &(dyn std::error::Error + 'static), peer: &str) -> Option<String> {
+    use rustls::{CertificateError, Error};
+
+    // rustls's error may sit under an io::Error or two: walk the chain.
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let tls = loop {
+        let current = cause?;
+        if let Some(tls) = current.downcast_ref::<Error>() {
+            break tls;
+        }
+        cause = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
+    };
+    Some(match tls {
+        Error::InvalidCertificate(cert) => match cert {
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                format!("the certificate of {peer} has expired")
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                format!("the certificate of {peer} is not valid yet")
+            }
+            CertificateError::UnknownIssuer => {
+                format!(
+                    "the certificate of {peer} has an unknown issuer (trust its CA with --cacert)"
+                )
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                format!(
+                    "the certificate of {peer} is not valid for the name asked for (see --servername)"
+                )
+            }
+            other => format!("the certificate of {peer} is not accepted ({other:?})"),
+        },
+        Error::AlertReceived(alert) => {
+            format!("the TLS handshake with {peer} failed: the server sent {alert:?}")
+        }
+        other => format!("the TLS handshake with {peer} failed ({other})"),
+    })
+}
