@@ -16,6 +16,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 const RSS_RUNS: usize = 30;
 const WARM_UP: usize = 10;
 
@@ -37,13 +40,22 @@ fn main() {
     std::fs::create_dir_all(&work).unwrap();
     let launcher = build_launcher(&work);
     let floor = build_floor(&work);
-    let (url, _server) = start_server(&work);
+    let ca = write_certificates(&work);
+    let (url, https, _server) = start_server(&work);
     let probe = env!("CARGO_BIN_EXE_healthprobe").to_string();
 
     let mut tools = vec![tool(
         "healthprobe",
         vec![probe.clone(), "-q".into(), url.clone()],
     )];
+    match https {
+        Some(https) => {
+            let tls = support::tls_binary().display().to_string();
+            let args = vec![tls, "-q".into(), "--cacert".into(), ca, https];
+            tools.push(tool("healthprobe --features tls, https://", args));
+        }
+        None => eprintln!("no https row: the in-process server speaks plain HTTP only"),
+    }
     let mut skipped = Vec::new();
     let mut peer = |name: &'static str, program: &str, args: Vec<String>| match which(program) {
         Some(path) => tools.push(tool(name, [vec![path], args].concat())),
@@ -199,14 +211,39 @@ impl Drop for Server {
     }
 }
 
-fn start_server(work: &Path) -> (String, Server) {
-    let port = TcpListener::bind("127.0.0.1:0")
+/// A CA and a server certificate for 127.0.0.1, for nginx's https listener. Returns the
+/// CA file's path.
+fn write_certificates(work: &Path) -> String {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    std::fs::write(work.join("server.pem"), cert.pem()).unwrap();
+    std::fs::write(work.join("server.key"), key.serialize_pem()).unwrap();
+    std::fs::write(work.join("ca.pem"), ca.pem()).unwrap();
+    work.join("ca.pem").display().to_string()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
+        .port()
+}
+
+/// Plain and (with nginx) TLS URLs of `/health`.
+fn start_server(work: &Path) -> (String, Option<String>, Server) {
+    let port = free_port();
     let url = format!("http://127.0.0.1:{port}/health");
     if let Some(nginx) = which("nginx") {
+        let tls_port = free_port();
+        let https = format!("https://127.0.0.1:{tls_port}/health");
         let dir = work.display();
         let conf = format!(
             "daemon off; master_process off; worker_processes 1; pid {dir}/nginx.pid;
@@ -218,6 +255,8 @@ fn start_server(work: &Path) -> (String, Server) {
                fastcgi_temp_path {dir}/fastcgi; uwsgi_temp_path {dir}/uwsgi; scgi_temp_path {dir}/scgi;
                server {{
                  listen 127.0.0.1:{port};
+                 listen 127.0.0.1:{tls_port} ssl;
+                 ssl_certificate {dir}/server.pem; ssl_certificate_key {dir}/server.key;
                  location = /health {{ default_type application/json; return 200 '{{\"status\":\"ok\"}}'; }}
                }}
              }}"
@@ -242,8 +281,8 @@ fn start_server(work: &Path) -> (String, Server) {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        eprintln!("server: nginx on {url}");
-        return (url, server);
+        eprintln!("server: nginx on {url} and {https}");
+        return (url, Some(https), server);
     }
     let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
     std::thread::spawn(move || {
@@ -256,7 +295,7 @@ fn start_server(work: &Path) -> (String, Server) {
         }
     });
     eprintln!("server: in-process (nginx not installed) on {url}");
-    (url, Server::InProcess)
+    (url, None, Server::InProcess)
 }
 
 fn which(program: &str) -> Option<String> {

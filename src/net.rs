@@ -159,6 +159,12 @@ impl Connector for Dialer {
             let share = left / u32::try_from(total - i).unwrap_or(1);
             match TcpStream::connect_timeout(addr, share) {
                 Ok(stream) => {
+                    // A TLS handshake is several small writes in a row: without NODELAY,
+                    // Nagle's algorithm meets the server's delayed ACK and stalls ~40 ms.
+                    // A plain request is one write, which Nagle never holds back.
+                    if details.needs_tls() {
+                        stream.set_nodelay(true).map_err(Error::Io)?;
+                    }
                     record(&self.trace, |t| {
                         t.peer = Some(*addr);
                         t.connected = Some(self.clock.since_start());

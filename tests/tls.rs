@@ -6,9 +6,9 @@ mod support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
@@ -18,34 +18,7 @@ use rcgen::{
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig, ServerConnection, StreamOwned};
-use support::{Run, Server, run_command};
-
-/// The TLS build of healthprobe, built once per test run.
-fn tls_binary() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let target_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tls-build");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        let status = Command::new(cargo)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args([
-                "build",
-                "--release",
-                "--locked",
-                "--features",
-                "tls",
-                "--target-dir",
-            ])
-            .arg(&target_dir)
-            .status()
-            .expect("cargo runs");
-        assert!(
-            status.success(),
-            "cargo build --release --features tls failed"
-        );
-        target_dir.join("x86_64-unknown-linux-musl/release/healthprobe")
-    })
-}
+use support::{Run, Server, run_command, tls_binary};
 
 fn probe(args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut command = Command::new(tls_binary());

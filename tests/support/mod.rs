@@ -12,6 +12,34 @@ use std::time::{Duration, Instant};
 /// The binary under test: the release musl build when run as the README says.
 pub const BIN: &str = env!("CARGO_BIN_EXE_healthprobe");
 
+/// The build with `--features tls`, made once per process exactly as it ships, in a
+/// target directory of its own (the outer cargo holds the lock on the usual one).
+pub fn tls_binary() -> &'static std::path::Path {
+    static TLS_BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    TLS_BIN.get_or_init(|| {
+        let target_dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tls-build");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        let status = Command::new(cargo)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "build",
+                "--release",
+                "--locked",
+                "--features",
+                "tls",
+                "--target-dir",
+            ])
+            .arg(&target_dir)
+            .status()
+            .expect("cargo runs");
+        assert!(
+            status.success(),
+            "cargo build --release --features tls failed"
+        );
+        target_dir.join("x86_64-unknown-linux-musl/release/healthprobe")
+    })
+}
+
 /// No test run may take longer than this, whatever the binary does.
 const HARD_LIMIT: Duration = Duration::from_secs(20);
 
