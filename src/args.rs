@@ -34,6 +34,9 @@ pub struct Settings {
     pub format: Format,
     /// TLS for an `https://` target.
     pub tls: Option<Tls>,
+    /// `--wait`: how long to retry until healthy, and how often.
+    pub wait: Option<Duration>,
+    pub interval: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +70,8 @@ pub struct Rejected {
 /// Safely under Docker's usual 5 s HEALTHCHECK timeout, so that Docker records our reason
 /// rather than "Health check exceeded timeout".
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Between attempts of `--wait`.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 const DEFAULT_PORT: u16 = 3000;
 
 /// Every option by its spellings, for telling "given twice" from "unknown".
@@ -172,6 +177,22 @@ fn settings(
     if method == Method::Head && checks.need_body() {
         return Err("--body and --json need a body, which HEAD never has".to_string());
     }
+    let wait = match option(&mut args, env, &["--wait"], Some("HEALTHPROBE_WAIT"))? {
+        Some(text) => Some(duration::parse(&text).map_err(|e| format!("--wait: {e}"))?),
+        None => None,
+    };
+    let interval = match option(
+        &mut args,
+        env,
+        &["--interval"],
+        Some("HEALTHPROBE_INTERVAL"),
+    )? {
+        Some(text) if wait.is_some() => {
+            duration::parse(&text).map_err(|e| format!("--interval: {e}"))?
+        }
+        Some(_) => return Err("--interval goes with --wait".to_string()),
+        None => DEFAULT_INTERVAL,
+    };
     let insecure = args.contains("--insecure");
     let tls_options = TlsOptions {
         cacert: option(&mut args, env, &["--cacert"], Some("HEALTHPROBE_CACERT"))?,
@@ -187,7 +208,17 @@ fn settings(
     };
     // pico-args hands back the free arguments only once every option has been taken.
     let target = resolve_target(free_target(args.finish())?, ready, env)?;
-    let tls = tls::load(&tls_options, target.tls)?;
+    let tls = tls::load(&tls_options, target.is_tls())?;
+    if target.scheme == target::Scheme::Tcp {
+        let http_only = [
+            (checks.need_body(), "--body and --json"),
+            (!headers.is_empty(), "--header and --secret-header"),
+            (method == Method::Head, "--method"),
+        ];
+        if let Some((_, what)) = http_only.iter().find(|(given, _)| *given) {
+            return Err(format!("{what} apply to http:// targets, not tcp://"));
+        }
+    }
     Ok(Settings {
         target,
         timeout,
@@ -197,6 +228,8 @@ fn settings(
         verbosity,
         format,
         tls,
+        wait,
+        interval,
     })
 }
 
@@ -344,6 +377,7 @@ USAGE:
 
 TARGET (first match wins):
     http://HOST[:PORT]/PATH   a full URL; HOST may be a name, 1.2.3.4 or [::1] (https:// with `tls`)
+    tcp://HOST:PORT           healthy when a TCP connection is accepted (databases, caches)
     /PATH                     joined to http://127.0.0.1:$PORT
     (omitted)                 $HEALTHPROBE_URL, else http://127.0.0.1:$PORT/health
 
@@ -359,6 +393,8 @@ OPTIONS (flag wins over its environment variable):
     -q, --quiet               print nothing when healthy
     -v, --verbose             also print address, timings, response head and body start
         --format text|json    report format [HEALTHPROBE_FORMAT, default text]
+        --wait DURATION       retry until healthy or DURATION has passed; SIGTERM/SIGINT stop it [HEALTHPROBE_WAIT]
+        --interval DURATION   between --wait attempts [HEALTHPROBE_INTERVAL, default 1s]
 
 HTTPS (builds with the `tls` feature; https:// targets only):
         --cacert FILE         trust these PEM CA certificates instead of the built-in roots [HEALTHPROBE_CACERT]

@@ -3,6 +3,7 @@
 //! the phase it went wrong in; [`crate::verdict`] turns that into a category.
 
 use std::io::{self, Read};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use ureq::Agent;
@@ -14,11 +15,20 @@ use crate::duration;
 use crate::header;
 use crate::net::{self, Clock, Dialer, HostResolver, SharedTrace, Trace};
 use crate::report::printable;
-use crate::target::Target;
+use crate::target::{Scheme, Target};
 
-/// A response the server gave.
+/// What the target gave.
 #[derive(Debug)]
-pub struct Answer {
+pub enum Answer {
+    /// An HTTP response.
+    Http(Reply),
+    /// A TCP connection was accepted (`tcp://` targets), from this address.
+    Connected(SocketAddr),
+}
+
+/// An HTTP response.
+#[derive(Debug)]
+pub struct Reply {
     pub status: u16,
     /// Present when a body check needs it.
     pub body: Option<Body>,
@@ -32,7 +42,7 @@ pub struct Body {
     pub truncated: bool,
 }
 
-impl Answer {
+impl Reply {
     /// `200 OK`: the standard reason phrase, never the server's own text.
     pub fn status_line(&self) -> String {
         let reason = ureq::http::StatusCode::from_u16(self.status)
@@ -63,12 +73,54 @@ pub struct Exchanged {
 /// Sends the request and reads what the checks need, all before `clock.deadline`.
 pub fn exchange(settings: &Settings, clock: Clock) -> Exchanged {
     let trace: SharedTrace = Arc::new(Mutex::new(Trace::default()));
-    let agent = agent(settings, clock, &trace);
     let verbose = settings.verbosity == Verbosity::Verbose;
     let mut details = Vec::new();
     let mut reading_body = false;
 
-    let outcome = send(settings, &agent).and_then(|response| {
+    let outcome = if settings.target.scheme == Scheme::Tcp {
+        connect(settings, clock, &trace)
+    } else {
+        request(
+            settings,
+            clock,
+            &trace,
+            verbose,
+            &mut details,
+            &mut reading_body,
+        )
+    };
+    let trace = trace.lock().map(|t| t.clone()).unwrap_or_default();
+    let outcome = outcome.map_err(|e| failure(e, &trace, &settings.target, reading_body));
+    if verbose {
+        details.splice(0..0, trace_lines(&trace, settings, clock));
+    }
+    Exchanged { outcome, details }
+}
+
+/// A `tcp://` check: resolve and connect, nothing more.
+fn connect(settings: &Settings, clock: Clock, trace: &SharedTrace) -> Result<Answer, ureq::Error> {
+    let resolver = resolver(settings, clock, trace);
+    let dialer = Dialer {
+        clock,
+        trace: trace.clone(),
+    };
+    let stream = dialer.dial(&resolver.addresses()?)?;
+    Ok(Answer::Connected(
+        stream.peer_addr().map_err(ureq::Error::Io)?,
+    ))
+}
+
+/// The HTTP exchange, and what of the body the checks or `--verbose` need.
+fn request(
+    settings: &Settings,
+    clock: Clock,
+    trace: &SharedTrace,
+    verbose: bool,
+    details: &mut Vec<String>,
+    reading_body: &mut bool,
+) -> Result<Answer, ureq::Error> {
+    let agent = agent(settings, clock, trace);
+    send(settings, &agent).and_then(|response| {
         let status = response.status().as_u16();
         if verbose {
             details.extend(head_lines(&response));
@@ -83,7 +135,7 @@ pub fn exchange(settings: &Settings, clock: Clock) -> Exchanged {
         };
         let mut body = None;
         if wanted > 0 {
-            reading_body = true;
+            *reading_body = true;
             match read_body(response, wanted) {
                 Ok(read) => {
                     if verbose {
@@ -98,14 +150,8 @@ pub fn exchange(settings: &Settings, clock: Clock) -> Exchanged {
         } else if verbose {
             details.push("body: not read (no body check)".to_string());
         }
-        Ok(Answer { status, body })
-    });
-    let trace = trace.lock().map(|t| t.clone()).unwrap_or_default();
-    let outcome = outcome.map_err(|e| failure(e, &trace, &settings.target, reading_body));
-    if verbose {
-        details.splice(0..0, trace_lines(&trace, settings, clock));
-    }
-    Exchanged { outcome, details }
+        Ok(Answer::Http(Reply { status, body }))
+    })
 }
 
 /// How much body `--verbose` shows when no check needs the body.
@@ -132,12 +178,7 @@ fn agent(settings: &Settings, clock: Clock, trace: &SharedTrace) -> Agent {
         None => config,
     };
     let config = config.build();
-    let resolver = HostResolver {
-        host: settings.target.host.clone(),
-        port: settings.target.port,
-        clock,
-        trace: trace.clone(),
-    };
+    let resolver = resolver(settings, clock, trace);
     let dialer = Dialer {
         clock,
         trace: trace.clone(),
@@ -151,6 +192,15 @@ fn agent(settings: &Settings, clock: Clock, trace: &SharedTrace) -> Agent {
         dialer.chain(RustlsConnector::default()).chain(handshaken)
     };
     Agent::with_parts(config, dialer, resolver)
+}
+
+fn resolver(settings: &Settings, clock: Clock, trace: &SharedTrace) -> HostResolver {
+    HostResolver {
+        host: settings.target.host.clone(),
+        port: settings.target.port,
+        clock,
+        trace: trace.clone(),
+    }
 }
 
 fn send(settings: &Settings, agent: &Agent) -> Result<Response<ureq::Body>, ureq::Error> {
@@ -187,7 +237,7 @@ fn failure(error: ureq::Error, trace: &Trace, target: &Target, reading_body: boo
     let peer = trace
         .peer
         .map_or_else(|| target.authority(), |p| p.to_string());
-    let in_handshake = target.tls && trace.peer.is_some() && !trace.handshake;
+    let in_handshake = target.is_tls() && trace.peer.is_some() && !trace.handshake;
     let phase = if trace.peer.is_none() {
         "connecting"
     } else if in_handshake {
@@ -321,6 +371,9 @@ fn trace_lines(trace: &Trace, settings: &Settings, clock: Clock) -> Vec<String> 
         Method::Get => "GET",
         Method::Head => "HEAD",
     };
+    if settings.target.scheme == Scheme::Tcp {
+        return lines;
+    }
     lines.push(format!("> {method} {} HTTP/1.1", settings.target.path));
     for h in &settings.headers {
         lines.push(format!("> {}: {}", h.name, h.shown_value()));

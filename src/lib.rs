@@ -21,6 +21,7 @@ pub mod status;
 pub mod target;
 pub mod tls;
 pub mod verdict;
+pub mod wait;
 
 use args::Settings;
 use verdict::Verdict;

@@ -7,7 +7,7 @@
 use std::ffi::{c_char, c_int};
 
 use healthprobe::args::{self, Command, Verbosity};
-use healthprobe::{arena::Arena, probe, process, report, verdict::Verdict};
+use healthprobe::{arena::Arena, probe, process, report, verdict::Verdict, wait};
 
 /// See `healthprobe::arena`: no system call per allocation, fewer pages touched.
 #[global_allocator]
@@ -25,7 +25,13 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
             return print(concat!("healthprobe ", env!("CARGO_PKG_VERSION"), "\n"));
         }
         Ok(Command::Probe(settings)) => {
-            let verdict = probe(&settings);
+            let verdict = match settings.wait {
+                Some(wait) => {
+                    process::exit_on_termination();
+                    wait::until_healthy(&settings, wait, settings.interval)
+                }
+                None => probe(&settings),
+            };
             let text = report::render(
                 &verdict,
                 settings.format,

@@ -87,13 +87,9 @@ pub struct HostResolver {
     pub trace: SharedTrace,
 }
 
-impl Resolver for HostResolver {
-    fn resolve(
-        &self,
-        _: &Uri,
-        _: &ureq::config::Config,
-        _: NextTimeout,
-    ) -> Result<ResolvedSocketAddrs, Error> {
+impl HostResolver {
+    /// The target's addresses, recorded in the trace.
+    pub fn addresses(&self) -> Result<Vec<SocketAddr>, Error> {
         let found = match &self.host {
             Host::Ip(ip) => vec![SocketAddr::new(*ip, self.port)],
             // IPv4 first: most apps bind 0.0.0.0 or 127.0.0.1; Node's `::` takes both.
@@ -103,15 +99,26 @@ impl Resolver for HostResolver {
             ],
             Host::Name(name) => lookup(name, self.port, self.clock)?,
         };
-        let mut addrs = self.empty();
-        // ureq keeps at most 16 addresses, more than any probe target has.
-        for addr in found.iter().take(16) {
-            addrs.push(*addr);
-        }
         record(&self.trace, |t| {
-            t.addrs = found;
+            t.addrs = found.clone();
             t.resolved = Some(self.clock.since_start());
         });
+        Ok(found)
+    }
+}
+
+impl Resolver for HostResolver {
+    fn resolve(
+        &self,
+        _: &Uri,
+        _: &ureq::config::Config,
+        _: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, Error> {
+        let mut addrs = self.empty();
+        // ureq keeps at most 16 addresses, more than any probe target has.
+        for addr in self.addresses()?.into_iter().take(16) {
+            addrs.push(addr);
+        }
         Ok(addrs)
     }
 }
@@ -144,41 +151,20 @@ pub struct Dialer {
     pub trace: SharedTrace,
 }
 
-impl Connector for Dialer {
-    type Out = Connection;
-
-    fn connect(
-        &self,
-        details: &ConnectionDetails,
-        _: Option<()>,
-    ) -> Result<Option<Connection>, Error> {
-        let total = details.addrs.len();
+impl Dialer {
+    /// Connects to the first of `addrs` that accepts, recorded in the trace.
+    pub fn dial(&self, addrs: &[SocketAddr]) -> Result<TcpStream, Error> {
         let mut last = io::Error::from(io::ErrorKind::ConnectionRefused);
-        for (i, addr) in details.addrs.iter().enumerate() {
+        for (i, addr) in addrs.iter().enumerate() {
             let Some(left) = self.clock.left() else { break };
-            let share = left / u32::try_from(total - i).unwrap_or(1);
+            let share = left / u32::try_from(addrs.len() - i).unwrap_or(1);
             match TcpStream::connect_timeout(addr, share) {
                 Ok(stream) => {
-                    // A TLS handshake is several small writes in a row: without NODELAY,
-                    // Nagle's algorithm meets the server's delayed ACK and stalls ~40 ms.
-                    // A plain request is one write, which Nagle never holds back.
-                    if details.needs_tls() {
-                        stream.set_nodelay(true).map_err(Error::Io)?;
-                    }
                     record(&self.trace, |t| {
                         t.peer = Some(*addr);
                         t.connected = Some(self.clock.since_start());
                     });
-                    return Ok(Some(Connection {
-                        socket: Socket {
-                            stream,
-                            read_armed: None,
-                            write_armed: None,
-                        },
-                        buffers: ProbeBuffers::default(),
-                        clock: self.clock,
-                        trace: self.trace.clone(),
-                    }));
+                    return Ok(stream);
                 }
                 Err(e) => {
                     record(&self.trace, |t| t.refusals.push((*addr, e.kind())));
@@ -190,6 +176,34 @@ impl Connector for Dialer {
             return Err(Error::Timeout(Timeout::Connect));
         }
         Err(Error::Io(last))
+    }
+}
+
+impl Connector for Dialer {
+    type Out = Connection;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        _: Option<()>,
+    ) -> Result<Option<Connection>, Error> {
+        let stream = self.dial(&details.addrs)?;
+        // A TLS handshake is several small writes in a row: without NODELAY, Nagle's
+        // algorithm meets the server's delayed ACK and stalls ~40 ms. A plain request is
+        // one write, which Nagle never holds back.
+        if details.needs_tls() {
+            stream.set_nodelay(true).map_err(Error::Io)?;
+        }
+        Ok(Some(Connection {
+            socket: Socket {
+                stream,
+                read_armed: None,
+                write_armed: None,
+            },
+            buffers: ProbeBuffers::default(),
+            clock: self.clock,
+            trace: self.trace.clone(),
+        }))
     }
 }
 

@@ -16,9 +16,13 @@ use std::os::unix::ffi::OsStrExt;
 unsafe extern "C" {
     /// libc's `signal(2)` wrapper; the handler is a plain address (`SIG_IGN` is 1).
     fn signal(signum: c_int, handler: usize) -> usize;
+    fn write(fd: c_int, buf: *const u8, count: usize) -> isize;
+    fn _exit(status: c_int) -> !;
 }
 
+const SIGINT: c_int = 2;
 const SIGPIPE: c_int = 13;
+const SIGTERM: c_int = 15;
 const SIG_IGN: usize = 1;
 
 /// The arguments after the program name, as the C runtime passed them to `main`.
@@ -43,4 +47,22 @@ pub fn ignore_sigpipe() {
     // SAFETY: setting a signal's disposition to SIG_IGN has no preconditions and touches
     // no memory of ours.
     unsafe { signal(SIGPIPE, SIG_IGN) };
+}
+
+/// During `--wait`, SIGTERM and SIGINT end the wait at once with exit 1 and a report line,
+/// rather than killing the process with no verdict.
+pub fn exit_on_termination() {
+    extern "C" fn stop(_: c_int) {
+        const LINE: &[u8] = b"timeout: the wait was stopped by a signal\n";
+        // SAFETY: write(2) and _exit(2) are async-signal-safe; LINE is a static.
+        unsafe {
+            write(1, LINE.as_ptr(), LINE.len());
+            _exit(1);
+        }
+    }
+    for signum in [SIGTERM, SIGINT] {
+        // SAFETY: `stop` is an `extern "C" fn(c_int)`, the handler type signal(2) expects,
+        // and does only async-signal-safe things.
+        unsafe { signal(signum, stop as extern "C" fn(c_int) as usize) };
+    }
 }

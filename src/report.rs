@@ -88,6 +88,14 @@ pub fn write(text: &str) {
     let _ = out.flush();
 }
 
+/// One progress line on stderr for a failed attempt of `--wait`: the category and the
+/// reason, scrubbed and cut like any report.
+pub fn progress(verdict: &Verdict, headers: &[Header]) {
+    let line = text(verdict, &[], headers);
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(format!("waiting: {line}").as_bytes());
+}
+
 /// Server-supplied bytes made safe for a one-line report: invalid UTF-8 replaced, control
 /// characters escaped (no terminal tricks, no fake lines), length capped near `max` bytes.
 pub fn printable(bytes: &[u8], max: usize) -> String {

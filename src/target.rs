@@ -15,11 +15,20 @@ pub enum Host {
     Name(String),
 }
 
-/// An `http://` (or, with the `tls` feature, `https://`) target, validated.
+/// What is spoken to the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Http,
+    /// With the `tls` feature only.
+    Https,
+    /// No HTTP at all: healthy when a TCP connection is accepted.
+    Tcp,
+}
+
+/// An `http://`, `https://` or `tcp://` target, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
-    /// Whether the exchange runs over TLS (`https://`).
-    pub tls: bool,
+    pub scheme: Scheme,
     pub host: Host,
     pub port: u16,
     /// Whether the port was written out, so the URL is shown the way the user wrote it.
@@ -31,7 +40,7 @@ pub struct Target {
 /// The base a path target is joined to: the app in the same container.
 pub fn default_base(port: u16) -> Target {
     Target {
-        tls: false,
+        scheme: Scheme::Http,
         host: Host::Ip(IpAddr::V4(Ipv4Addr::LOCALHOST)),
         port,
         explicit_port: true,
@@ -54,9 +63,10 @@ impl Target {
                 shorten(text)
             ));
         };
-        let tls = match scheme.to_ascii_lowercase().as_str() {
-            "http" => false,
-            "https" if cfg!(feature = "tls") => true,
+        let scheme = match scheme.to_ascii_lowercase().as_str() {
+            "http" => Scheme::Http,
+            "https" if cfg!(feature = "tls") => Scheme::Https,
+            "tcp" => Scheme::Tcp,
             "https" => {
                 return Err(format!(
                     "{:?}: https:// targets need a build with the `tls` feature \
@@ -66,7 +76,7 @@ impl Target {
             }
             _ => {
                 return Err(format!(
-                    "{:?}: only http:// and https:// URLs are supported",
+                    "{:?}: only http://, https:// and tcp:// URLs are supported",
                     shorten(text)
                 ));
             }
@@ -86,13 +96,23 @@ impl Target {
             t if t.starts_with('?') => path(&format!("/{t}"))?,
             t => path(t)?,
         };
+        if scheme == Scheme::Tcp && (port.is_none() || !matches!(path.as_str(), "/")) {
+            return Err(format!(
+                "{:?}: a tcp:// target is tcp://HOST:PORT",
+                shorten(text)
+            ));
+        }
         Ok(Target {
-            tls,
+            scheme,
             host,
-            port: port.unwrap_or(if tls { 443 } else { 80 }),
+            port: port.unwrap_or(if scheme == Scheme::Https { 443 } else { 80 }),
             explicit_port: port.is_some(),
             path,
         })
+    }
+
+    pub fn is_tls(&self) -> bool {
+        self.scheme == Scheme::Https
     }
 
     /// `host:port` as shown in reasons: `127.0.0.1:3000`, `[::1]:3000`.
@@ -109,7 +129,11 @@ impl Target {
     /// (its SNI, certificate check and `Host`) while the resolver still answers with the
     /// target's own address, as curl's `--resolve` does.
     pub fn url_for(&self, host: &str) -> String {
-        let scheme = if self.tls { "https" } else { "http" };
+        let scheme = match self.scheme {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+            Scheme::Tcp => return format!("tcp://{host}:{}", self.port),
+        };
         if self.explicit_port {
             format!("{scheme}://{host}:{}{}", self.port, self.path)
         } else {
@@ -234,6 +258,11 @@ mod tests {
         assert_eq!((t.host, t.port), (Host::Localhost, 80));
         let t = Target::parse("http://db.internal:5000", 3000).unwrap();
         assert_eq!(t.url(), "http://db.internal:5000/");
+        let t = Target::parse("tcp://[::1]:5432", 3000).unwrap();
+        assert_eq!(
+            (t.scheme, t.url()),
+            (Scheme::Tcp, "tcp://[::1]:5432".to_string())
+        );
     }
 
     #[test]
@@ -257,6 +286,8 @@ mod tests {
             "http://u:p@h/",
             "/a b",
             "http://h:/",
+            "tcp://db/",
+            "tcp://db:5432/path",
         ] {
             assert!(
                 Target::parse(bad, 3000).is_err(),

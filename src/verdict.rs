@@ -81,7 +81,15 @@ impl Verdict {
             }
             Err(Failure::Unreachable(reason)) => (Category::Unreachable, None, reason),
             Err(Failure::Config(reason)) => (Category::Error, None, reason),
-            Ok(answer) => {
+            Ok(Answer::Connected(peer)) => (
+                Category::Healthy,
+                None,
+                format!(
+                    "connected to {peer} ({url}) in {}",
+                    duration::human(elapsed)
+                ),
+            ),
+            Ok(Answer::Http(answer)) => {
                 let status = Some(answer.status);
                 let head = format!("{} from {url}", answer.status_line());
                 if !settings.checks.status.accepts(answer.status) {

@@ -1,0 +1,149 @@
+//! `tcp://` targets and `--wait`, against real sockets.
+
+mod support;
+
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use support::{BIN, Server, blackhole, refused_port, run, run_env};
+
+#[test]
+fn tcp_targets_check_that_a_connection_is_accepted() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    run(&[&format!("tcp://127.0.0.1:{port}")])
+        .expect("healthy")
+        .says(&format!(
+            "healthy: connected to 127.0.0.1:{port} (tcp://127.0.0.1:{port}) in "
+        ));
+    run(&[&format!("tcp://localhost:{port}")]).expect("healthy");
+    if let Ok(v6) = TcpListener::bind("[::1]:0") {
+        let port = v6.local_addr().unwrap().port();
+        run(&[&format!("tcp://[::1]:{port}")]).expect("healthy");
+        // localhost goes on to ::1 when 127.0.0.1 refuses.
+        run(&[&format!("tcp://localhost:{port}")])
+            .expect("healthy")
+            .says("[::1]");
+    }
+    let refused = refused_port();
+    run(&[&format!("tcp://127.0.0.1:{refused}")])
+        .expect("unreachable")
+        .says(&format!("connection refused by 127.0.0.1:{refused}"));
+    let (addr, _held, _listener) = blackhole();
+    let hung = run(&["-t", "300ms", &format!("tcp://{addr}")]);
+    hung.expect("timeout").says("no connection to");
+    assert!(hung.elapsed < Duration::from_millis(400), "{hung:#?}");
+    let env = run_env(
+        &[],
+        &[("HEALTHPROBE_URL", &format!("tcp://127.0.0.1:{port}"))],
+    );
+    env.expect("healthy");
+    drop(listener);
+}
+
+#[test]
+fn tcp_targets_refuse_http_options() {
+    for (args, fragment) in [
+        (vec!["tcp://127.0.0.1"], "tcp://HOST:PORT"),
+        (vec!["tcp://127.0.0.1:5432/db"], "tcp://HOST:PORT"),
+        (vec!["--body", "ok", "tcp://127.0.0.1:5432"], "not tcp://"),
+        (vec!["-H", "X: y", "tcp://127.0.0.1:5432"], "not tcp://"),
+        (
+            vec!["--method", "HEAD", "tcp://127.0.0.1:5432"],
+            "not tcp://",
+        ),
+    ] {
+        run(&args).expect("error").says(fragment);
+    }
+}
+
+#[test]
+fn wait_returns_once_the_target_is_healthy() {
+    let port = refused_port();
+    let url = format!("http://127.0.0.1:{port}/health");
+    let starter = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(700));
+        let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
+        let server = Server::on(listener, |c| c.respond("200 OK", &[], b"ok"));
+        thread::sleep(Duration::from_secs(5));
+        drop(server);
+    });
+    let run = run(&["--wait", "5s", "--interval", "200ms", &url]);
+    run.expect("healthy");
+    assert!(run.elapsed < Duration::from_secs(2), "{run:#?}");
+    let progress: Vec<&str> = run.stderr.lines().collect();
+    assert!(
+        !progress.is_empty(),
+        "one line per failed attempt: {run:#?}"
+    );
+    assert!(
+        progress
+            .iter()
+            .all(|l| l.starts_with("waiting: unreachable: connection refused")),
+        "{run:#?}"
+    );
+    drop(starter);
+}
+
+#[test]
+fn wait_gives_up_when_time_runs_out() {
+    let target = format!("tcp://127.0.0.1:{}", refused_port());
+    let run = run_env(
+        &[&target],
+        &[
+            ("HEALTHPROBE_WAIT", "1s"),
+            ("HEALTHPROBE_INTERVAL", "250ms"),
+        ],
+    );
+    run.expect("unreachable").says("gave up waiting after 1s");
+    assert!(run.elapsed < Duration::from_millis(1300), "{run:#?}");
+    let attempts = run.stderr.lines().count() + 1;
+    assert!((3..=5).contains(&attempts), "{attempts} attempts: {run:#?}");
+    // A hung server: each attempt keeps its deadline, and the wait still ends in time.
+    let hung = Server::start(|c| c.hang());
+    let run = run_env(
+        &["-t", "400ms", &hung.url("/")],
+        &[("HEALTHPROBE_WAIT", "1s")],
+    );
+    run.expect("timeout");
+    assert!(run.elapsed < Duration::from_millis(1300), "{run:#?}");
+    // Configuration errors are not retried.
+    let error = support::run(&["--wait", "5s", "--status", "bad"]);
+    error.expect("error");
+    assert!(error.elapsed < Duration::from_secs(1));
+    run_env(&["--interval", "1s"], &[])
+        .expect("error")
+        .says("--interval goes with --wait");
+}
+
+#[test]
+fn a_signal_ends_the_wait_at_once_with_exit_1() {
+    for signal in ["TERM", "INT"] {
+        let target = format!("tcp://127.0.0.1:{}", refused_port());
+        let mut child = Command::new(BIN)
+            .args(["--wait", "30s", &target])
+            .env_clear()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        thread::sleep(Duration::from_millis(300));
+        let sent = Instant::now();
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = child.wait().unwrap();
+        assert!(
+            sent.elapsed() < Duration::from_millis(500),
+            "{signal}: slow to stop"
+        );
+        assert_eq!(exit.code(), Some(1), "{signal}: {exit:?}");
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+        assert_eq!(out, "timeout: the wait was stopped by a signal\n");
+    }
+}
