@@ -12,32 +12,48 @@ use std::time::{Duration, Instant};
 /// The binary under test: the release musl build when run as the README says.
 pub const BIN: &str = env!("CARGO_BIN_EXE_healthprobe");
 
-/// The build with `--features tls`, made once per process exactly as it ships, in a
-/// target directory of its own (the outer cargo holds the lock on the usual one).
+/// A release build made exactly as it ships (`cargo build --release --locked ARGS`), once
+/// per process, in a target directory of its own: the outer cargo holds the usual one.
+fn release_build(dir: &str, args: &[&str], triple: &str) -> std::path::PathBuf {
+    let target_dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(dir);
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let status = Command::new(cargo)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "--release", "--locked"])
+        .args(args)
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build --release {args:?} failed");
+    target_dir.join(triple).join("release/healthprobe")
+}
+
+/// The build with `--features tls`.
 pub fn tls_binary() -> &'static std::path::Path {
-    static TLS_BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    TLS_BIN.get_or_init(|| {
-        let target_dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tls-build");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        let status = Command::new(cargo)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args([
-                "build",
-                "--release",
-                "--locked",
-                "--features",
-                "tls",
-                "--target-dir",
-            ])
-            .arg(&target_dir)
-            .status()
-            .expect("cargo runs");
-        assert!(
-            status.success(),
-            "cargo build --release --features tls failed"
-        );
-        target_dir.join("x86_64-unknown-linux-musl/release/healthprobe")
+    static BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        release_build(
+            "tls-build",
+            &["--features", "tls"],
+            "x86_64-unknown-linux-musl",
+        )
     })
+}
+
+/// The arm64 build, cross-compiled from this machine.
+pub fn arm64_binary() -> &'static std::path::Path {
+    static BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    const TRIPLE: &str = "aarch64-unknown-linux-musl";
+    BIN.get_or_init(|| release_build("arm64-build", &["--target", TRIPLE], TRIPLE))
+}
+
+/// A program on PATH, by its full path.
+pub fn which(program: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
 }
 
 /// No test run may take longer than this, whatever the binary does.
