@@ -34,6 +34,9 @@ pub struct Settings {
     pub format: Format,
     /// TLS for an `https://` target.
     pub tls: Option<Tls>,
+    /// `--unix-socket`: the HTTP exchange goes over this socket; the URL still gives the
+    /// `Host` header and the path, as with curl.
+    pub unix_socket: Option<std::path::PathBuf>,
     /// `--wait`: how long to retry until healthy, and how often.
     pub wait: Option<Duration>,
     pub interval: Duration,
@@ -193,6 +196,13 @@ fn settings(
         Some(_) => return Err("--interval goes with --wait".to_string()),
         None => DEFAULT_INTERVAL,
     };
+    let unix_socket = option(
+        &mut args,
+        env,
+        &["--unix-socket"],
+        Some("HEALTHPROBE_UNIX_SOCKET"),
+    )?
+    .map(std::path::PathBuf::from);
     let insecure = args.contains("--insecure");
     let tls_options = TlsOptions {
         cacert: option(&mut args, env, &["--cacert"], Some("HEALTHPROBE_CACERT"))?,
@@ -215,8 +225,13 @@ fn settings(
             (!headers.is_empty(), "--header and --secret-header"),
             (method == Method::Head, "--method"),
         ];
+        let http_only = [
+            http_only.as_slice(),
+            &[(unix_socket.is_some(), "--unix-socket")],
+        ]
+        .concat();
         if let Some((_, what)) = http_only.iter().find(|(given, _)| *given) {
-            return Err(format!("{what} apply to http:// targets, not tcp://"));
+            return Err(format!("{what}: for http:// targets, not tcp://"));
         }
     }
     Ok(Settings {
@@ -228,6 +243,7 @@ fn settings(
         verbosity,
         format,
         tls,
+        unix_socket,
         wait,
         interval,
     })
@@ -393,6 +409,7 @@ OPTIONS (flag wins over its environment variable):
     -q, --quiet               print nothing when healthy
     -v, --verbose             also print address, timings, response head and body start
         --format text|json    report format [HEALTHPROBE_FORMAT, default text]
+        --unix-socket PATH    send the request over this Unix socket; the URL gives Host and path [HEALTHPROBE_UNIX_SOCKET]
         --wait DURATION       retry until healthy or DURATION has passed; SIGTERM/SIGINT stop it [HEALTHPROBE_WAIT]
         --interval DURATION   between --wait attempts [HEALTHPROBE_INTERVAL, default 1s]
 

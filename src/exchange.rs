@@ -15,7 +15,7 @@ use crate::duration;
 use crate::header;
 use crate::net::{self, Clock, Dialer, HostResolver, SharedTrace, Trace};
 use crate::report::printable;
-use crate::target::{Scheme, Target};
+use crate::target::Scheme;
 
 /// What the target gave.
 #[derive(Debug)]
@@ -90,7 +90,7 @@ pub fn exchange(settings: &Settings, clock: Clock) -> Exchanged {
         )
     };
     let trace = trace.lock().map(|t| t.clone()).unwrap_or_default();
-    let outcome = outcome.map_err(|e| failure(e, &trace, &settings.target, reading_body));
+    let outcome = outcome.map_err(|e| failure(e, &trace, settings, reading_body));
     if verbose {
         details.splice(0..0, trace_lines(&trace, settings, clock));
     }
@@ -103,6 +103,7 @@ fn connect(settings: &Settings, clock: Clock, trace: &SharedTrace) -> Result<Ans
     let dialer = Dialer {
         clock,
         trace: trace.clone(),
+        unix_socket: settings.unix_socket.clone(),
     };
     let stream = dialer.dial(&resolver.addresses()?)?;
     Ok(Answer::Connected(
@@ -182,6 +183,7 @@ fn agent(settings: &Settings, clock: Clock, trace: &SharedTrace) -> Agent {
     let dialer = Dialer {
         clock,
         trace: trace.clone(),
+        unix_socket: settings.unix_socket.clone(),
     };
     #[cfg(feature = "tls")]
     let dialer = {
@@ -200,6 +202,7 @@ fn resolver(settings: &Settings, clock: Clock, trace: &SharedTrace) -> HostResol
         port: settings.target.port,
         clock,
         trace: trace.clone(),
+        unix_socket: settings.unix_socket.is_some(),
     }
 }
 
@@ -233,12 +236,15 @@ fn read_body(response: Response<ureq::Body>, cap: usize) -> Result<Body, ureq::E
 }
 
 /// Puts a ureq error into the words of the phase it happened in.
-fn failure(error: ureq::Error, trace: &Trace, target: &Target, reading_body: bool) -> Failure {
+fn failure(error: ureq::Error, trace: &Trace, settings: &Settings, reading_body: bool) -> Failure {
+    let target = &settings.target;
+    let endpoint = endpoint(settings);
     let peer = trace
         .peer
-        .map_or_else(|| target.authority(), |p| p.to_string());
-    let in_handshake = target.is_tls() && trace.peer.is_some() && !trace.handshake;
-    let phase = if trace.peer.is_none() {
+        .map_or_else(|| endpoint.clone(), |p| p.to_string());
+    let connected = trace.connected.is_some();
+    let in_handshake = target.is_tls() && connected && !trace.handshake;
+    let phase = if !connected {
         "connecting"
     } else if in_handshake {
         "in the TLS handshake"
@@ -252,8 +258,8 @@ fn failure(error: ureq::Error, trace: &Trace, target: &Target, reading_body: boo
     match error {
         ureq::Error::Timeout(_) => Failure::Timeout(if trace.resolved.is_none() {
             format!("could not resolve {}", target.host)
-        } else if trace.peer.is_none() {
-            format!("no connection to {}", target.authority())
+        } else if !connected {
+            format!("no connection to {endpoint}")
         } else if in_handshake {
             format!("the TLS handshake with {peer} did not finish")
         } else if !trace.sent {
@@ -266,8 +272,8 @@ fn failure(error: ureq::Error, trace: &Trace, target: &Target, reading_body: boo
         ureq::Error::HostNotFound => {
             Failure::Unreachable(format!("name not found: {}", target.host))
         }
-        ureq::Error::Io(e) if trace.peer.is_none() => {
-            Failure::Unreachable(connect_failure(&e, trace, target))
+        ureq::Error::Io(e) if !connected => {
+            Failure::Unreachable(connect_failure(&e, trace, &endpoint))
         }
         #[cfg(feature = "tls")]
         ureq::Error::Io(e) if tls_failure(&e, &peer).is_some() => {
@@ -305,10 +311,20 @@ fn tls_failure(e: &io::Error, peer: &str) -> Option<String> {
     crate::tls::describe(e.get_ref()?, peer)
 }
 
-fn connect_failure(e: &io::Error, trace: &Trace, target: &Target) -> String {
+/// Where the probe connects: the target's `host:port`, or the `--unix-socket` path.
+fn endpoint(settings: &Settings) -> String {
+    match &settings.unix_socket {
+        Some(path) => path.display().to_string(),
+        None => settings.target.authority(),
+    }
+}
+
+fn connect_failure(e: &io::Error, trace: &Trace, endpoint: &str) -> String {
     let what = match e.kind() {
-        io::ErrorKind::ConnectionRefused => format!("connection refused by {}", target.authority()),
-        _ => format!("cannot connect to {}: {}", target.authority(), io_text(e)),
+        io::ErrorKind::ConnectionRefused => format!("connection refused by {endpoint}"),
+        io::ErrorKind::NotFound => format!("no socket at {endpoint}"),
+        io::ErrorKind::PermissionDenied => format!("permission denied connecting to {endpoint}"),
+        _ => format!("cannot connect to {endpoint}: {}", io_text(e)),
     };
     if trace.refusals.len() > 1 {
         let tried: Vec<String> = trace.refusals.iter().map(|(a, _)| a.to_string()).collect();
@@ -329,19 +345,24 @@ fn io_text(e: &io::Error) -> String {
 
 fn trace_lines(trace: &Trace, settings: &Settings, clock: Clock) -> Vec<String> {
     let mut lines = Vec::new();
-    let addrs: Vec<String> = trace.addrs.iter().map(ToString::to_string).collect();
-    lines.push(format!(
-        "address: {} (resolved {}: {})",
-        trace
-            .peer
-            .map_or_else(|| "none".to_string(), |p| p.to_string()),
-        settings.target.host,
-        if addrs.is_empty() {
-            "nothing".to_string()
-        } else {
-            addrs.join(", ")
+    match &settings.unix_socket {
+        Some(path) => lines.push(format!("address: unix socket {}", path.display())),
+        None => {
+            let addrs: Vec<String> = trace.addrs.iter().map(ToString::to_string).collect();
+            lines.push(format!(
+                "address: {} (resolved {}: {})",
+                trace
+                    .peer
+                    .map_or_else(|| "none".to_string(), |p| p.to_string()),
+                settings.target.host,
+                if addrs.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    addrs.join(", ")
+                }
+            ));
         }
-    ));
+    }
     for (addr, kind) in &trace.refusals {
         lines.push(format!(
             "connect {addr}: {}",

@@ -7,6 +7,8 @@
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -85,12 +87,19 @@ pub struct HostResolver {
     pub port: u16,
     pub clock: Clock,
     pub trace: SharedTrace,
+    /// With `--unix-socket` the host only names the `Host` header: nothing to resolve.
+    pub unix_socket: bool,
 }
 
 impl HostResolver {
     /// The target's addresses, recorded in the trace.
     pub fn addresses(&self) -> Result<Vec<SocketAddr>, Error> {
         let found = match &self.host {
+            // ureq wants an address all the same; the dialer never uses it.
+            _ if self.unix_socket => vec![SocketAddr::new(
+                IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                self.port,
+            )],
             Host::Ip(ip) => vec![SocketAddr::new(*ip, self.port)],
             // IPv4 first: most apps bind 0.0.0.0 or 127.0.0.1; Node's `::` takes both.
             Host::Localhost => vec![
@@ -149,6 +158,8 @@ fn lookup(name: &str, port: u16, clock: Clock) -> Result<Vec<SocketAddr>, Error>
 pub struct Dialer {
     pub clock: Clock,
     pub trace: SharedTrace,
+    /// `--unix-socket`: connect here instead of to the resolved addresses.
+    pub unix_socket: Option<PathBuf>,
 }
 
 impl Dialer {
@@ -179,6 +190,30 @@ impl Dialer {
     }
 }
 
+impl Dialer {
+    /// Connects to a Unix domain socket. connect(2) there blocks while the listener's
+    /// backlog is full, so it runs in a thread the deadline can abandon, as name lookups do.
+    pub fn dial_unix(&self, path: &Path) -> Result<UnixStream, Error> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let target = path.to_path_buf();
+        thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let _ = tx.send(UnixStream::connect(target));
+            })
+            .map_err(Error::Io)?;
+        let left = self.clock.left().ok_or(Error::Timeout(Timeout::Connect))?;
+        let stream = match rx.recv_timeout(left) {
+            Ok(result) => result.map_err(Error::Io)?,
+            Err(_) => return Err(Error::Timeout(Timeout::Connect)),
+        };
+        record(&self.trace, |t| {
+            t.connected = Some(self.clock.since_start())
+        });
+        Ok(stream)
+    }
+}
+
 impl Connector for Dialer {
     type Out = Connection;
 
@@ -187,13 +222,19 @@ impl Connector for Dialer {
         details: &ConnectionDetails,
         _: Option<()>,
     ) -> Result<Option<Connection>, Error> {
-        let stream = self.dial(&details.addrs)?;
-        // A TLS handshake is several small writes in a row: without NODELAY, Nagle's
-        // algorithm meets the server's delayed ACK and stalls ~40 ms. A plain request is
-        // one write, which Nagle never holds back.
-        if details.needs_tls() {
-            stream.set_nodelay(true).map_err(Error::Io)?;
-        }
+        let stream = match &self.unix_socket {
+            Some(path) => Stream::Unix(self.dial_unix(path)?),
+            None => {
+                let stream = self.dial(&details.addrs)?;
+                // A TLS handshake is several small writes in a row: without NODELAY,
+                // Nagle's algorithm meets the server's delayed ACK and stalls ~40 ms. A
+                // plain request is one write, which Nagle never holds back.
+                if details.needs_tls() {
+                    stream.set_nodelay(true).map_err(Error::Io)?;
+                }
+                Stream::Tcp(stream)
+            }
+        };
         Ok(Some(Connection {
             socket: Socket {
                 stream,
@@ -290,10 +331,42 @@ impl Buffers for ProbeBuffers {
 /// milliseconds; a healthy exchange never waits that long, so it costs nothing.
 const SLICE: Duration = Duration::from_millis(50);
 
+/// A connection to the target: TCP, or a Unix domain socket (`--unix-socket`).
+#[derive(Debug)]
+pub enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Stream {
+    fn set_timeout(&self, write: bool, timeout: Duration) -> io::Result<()> {
+        match (self, write) {
+            (Stream::Tcp(s), true) => s.set_write_timeout(Some(timeout)),
+            (Stream::Tcp(s), false) => s.set_read_timeout(Some(timeout)),
+            (Stream::Unix(s), true) => s.set_write_timeout(Some(timeout)),
+            (Stream::Unix(s), false) => s.set_read_timeout(Some(timeout)),
+        }
+    }
+
+    fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => (&*s).read(buf),
+            Stream::Unix(s) => (&*s).read(buf),
+        }
+    }
+
+    fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => (&*s).write(buf),
+            Stream::Unix(s) => (&*s).write(buf),
+        }
+    }
+}
+
 /// A stream and the socket timeouts last set on it, so each is set only when it changes.
 #[derive(Debug)]
 struct Socket {
-    stream: TcpStream,
+    stream: Stream,
     read_armed: Option<Duration>,
     write_armed: Option<Duration>,
 }
@@ -305,7 +378,7 @@ impl Socket {
         clock: Clock,
         phase: Timeout,
         write: bool,
-        mut op: impl FnMut(&TcpStream) -> io::Result<T>,
+        mut op: impl FnMut(&Stream) -> io::Result<T>,
     ) -> Result<T, Error> {
         loop {
             let slice = clock.left().ok_or(Error::Timeout(phase))?.min(SLICE);
@@ -315,12 +388,7 @@ impl Socket {
                 &mut self.read_armed
             };
             if *armed != Some(slice) {
-                let set = if write {
-                    self.stream.set_write_timeout(Some(slice))
-                } else {
-                    self.stream.set_read_timeout(Some(slice))
-                };
-                set.map_err(Error::Io)?;
+                self.stream.set_timeout(write, slice).map_err(Error::Io)?;
                 *armed = Some(slice);
             }
             match op(&self.stream) {
@@ -350,7 +418,7 @@ impl Transport for Connection {
         while sent < amount {
             let n = self
                 .socket
-                .wait(self.clock, Timeout::SendRequest, true, |mut s| {
+                .wait(self.clock, Timeout::SendRequest, true, |s| {
                     s.write(&output[sent..])
                 })?;
             if n == 0 {
@@ -366,9 +434,7 @@ impl Transport for Connection {
         let input = self.buffers.input_append_buf();
         let n = self
             .socket
-            .wait(self.clock, Timeout::RecvResponse, false, |mut s| {
-                s.read(input)
-            })?;
+            .wait(self.clock, Timeout::RecvResponse, false, |s| s.read(input))?;
         self.buffers.input_appended(n);
         if n > 0 {
             let at = self.clock.since_start();

@@ -147,3 +147,123 @@ fn a_signal_ends_the_wait_at_once_with_exit_1() {
         assert_eq!(out, "timeout: the wait was stopped by a signal\n");
     }
 }
+
+/// A Unix-socket HTTP server that answers with the request line and Host it saw, or hangs.
+fn unix_server(path: &std::path::Path, hang: bool) -> std::os::unix::net::UnixListener {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::os::unix::net::UnixListener::bind(path).unwrap();
+    let serving = listener.try_clone().unwrap();
+    thread::spawn(move || {
+        for mut stream in serving.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                head.push(line.trim_end().to_string());
+                line.clear();
+            }
+            if hang {
+                thread::sleep(Duration::from_secs(5));
+                continue;
+            }
+            let host = head
+                .iter()
+                .find_map(|l| l.to_lowercase().strip_prefix("host: ").map(str::to_string));
+            let body = format!(
+                "{{\"request\":\"{}\",\"host\":\"{}\"}}",
+                head[0],
+                host.unwrap_or_default()
+            );
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    listener
+}
+
+#[test]
+fn unix_socket_carries_the_request() {
+    let dir = std::env::temp_dir().join(format!("healthprobe-unix-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let sock = dir.join("app.sock");
+    let _listener = unix_server(&sock, false);
+    let path = sock.to_str().unwrap();
+    // The URL gives Host and path, as curl's --unix-socket does.
+    run(&[
+        "--unix-socket",
+        path,
+        "--json",
+        "/host=app.internal",
+        "--json",
+        "/request=GET /health/ready HTTP/1.1",
+        "http://app.internal/health/ready",
+    ])
+    .expect("healthy")
+    .says("200 OK from http://app.internal/health/ready");
+    run_env(&["-v"], &[("HEALTHPROBE_UNIX_SOCKET", path)])
+        .expect("healthy")
+        .says(&format!("address: unix socket {path}"));
+    run(&["--unix-socket", path, "tcp://127.0.0.1:5432"])
+        .expect("error")
+        .says("--unix-socket");
+
+    // Nobody listening on an existing socket file, and no file at all.
+    let stale = dir.join("stale.sock");
+    drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
+    run(&["--unix-socket", stale.to_str().unwrap(), "/health"])
+        .expect("unreachable")
+        .says(&format!("connection refused by {}", stale.display()));
+    let missing = dir.join("missing.sock");
+    run(&["--unix-socket", missing.to_str().unwrap(), "/health"])
+        .expect("unreachable")
+        .says(&format!("no socket at {}", missing.display()));
+
+    // A hung app behind the socket: the deadline holds.
+    let hung = dir.join("hung.sock");
+    let _hung = unix_server(&hung, true);
+    let run = run(&[
+        "-t",
+        "300ms",
+        "--unix-socket",
+        hung.to_str().unwrap(),
+        "/health",
+    ]);
+    run.expect("timeout")
+        .says(&format!("no response head from {}", hung.display()));
+    assert!(run.elapsed < Duration::from_millis(400), "{run:#?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn unix_socket_permission_denied_is_unreachable() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("healthprobe-unix-perm-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let sock = dir.join("private.sock");
+    let _listener = unix_server(&sock, false);
+    std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let path = sock.to_str().unwrap();
+    let mut command = if support::is_root() {
+        // Root passes every permission check: probe as uid 1001, as in a container.
+        let mut c = Command::new(which_setpriv());
+        c.args(["--reuid=1001", "--regid=1001", "--clear-groups", BIN]);
+        c
+    } else {
+        std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o000)).unwrap();
+        Command::new(BIN)
+    };
+    command.args(["--unix-socket", path, "/health"]).env_clear();
+    support::run_command(command)
+        .expect("unreachable")
+        .says(&format!("permission denied connecting to {path}"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn which_setpriv() -> std::path::PathBuf {
+    support::which("setpriv").expect("setpriv (util-linux)")
+}
