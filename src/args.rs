@@ -25,6 +25,8 @@ pub enum Command {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub target: Target,
+    /// Further targets, probed concurrently with `target`; healthy only when all are.
+    pub also: Vec<Target>,
     /// One deadline for everything: resolve, connect, send, response head, body.
     pub timeout: Duration,
     pub checks: Checks,
@@ -217,9 +219,13 @@ fn settings(
         key: option(&mut args, env, &["--key"], Some("HEALTHPROBE_KEY"))?,
     };
     // pico-args hands back the free arguments only once every option has been taken.
-    let target = resolve_target(free_target(args.finish())?, ready, env)?;
-    let tls = tls::load(&tls_options, target.is_tls())?;
-    if target.scheme == target::Scheme::Tcp {
+    let mut targets = resolve_targets(free_targets(args.finish())?, ready, env)?;
+    let tls = tls::load(&tls_options, targets.iter().any(Target::is_tls))?;
+    if targets.len() > 1 && unix_socket.is_some() {
+        return Err("--unix-socket takes a single target".to_string());
+    }
+    // HTTP options go to the HTTP targets; with none among the targets they are a mistake.
+    if targets.iter().all(|t| t.scheme == target::Scheme::Tcp) {
         let http_only = [
             (checks.need_body(), "--body and --json"),
             (!headers.is_empty(), "--header and --secret-header"),
@@ -234,8 +240,10 @@ fn settings(
             return Err(format!("{what}: for http:// targets, not tcp://"));
         }
     }
+    let target = targets.remove(0);
     Ok(Settings {
         target,
+        also: targets,
         timeout,
         checks,
         headers,
@@ -263,8 +271,11 @@ fn switch(env: &dyn Fn(&str) -> Option<OsString>, name: &str) -> Result<bool, St
 
 /// The free arguments: at most one TARGET; anything that looks like an option is unknown
 /// or repeated.
-fn free_target(free: Vec<OsString>) -> Result<Option<String>, String> {
-    let mut target = None;
+/// The most targets one call probes: each is a thread and a connection.
+const MAX_TARGETS: usize = 16;
+
+fn free_targets(free: Vec<OsString>) -> Result<Vec<String>, String> {
+    let mut targets = Vec::new();
     for arg in free {
         let arg = utf8(&arg, "TARGET")?;
         if arg.starts_with('-') && arg.len() > 1 {
@@ -276,34 +287,43 @@ fn free_target(free: Vec<OsString>) -> Result<Option<String>, String> {
                 format!("unknown option {:?} (see --help)", short(&arg))
             });
         }
-        if target.is_some() {
-            return Err(format!(
-                "one TARGET at a time; {:?} is a second one",
-                short(&arg)
-            ));
-        }
-        target = Some(arg);
+        targets.push(arg);
     }
-    Ok(target)
+    if targets.len() > MAX_TARGETS {
+        return Err(format!(
+            "at most {MAX_TARGETS} targets at a time, not {}",
+            targets.len()
+        ));
+    }
+    Ok(targets)
 }
 
-/// TARGET, else `HEALTHPROBE_URL`, else `/health` (or `/health/ready`) on the app's `PORT`.
-fn resolve_target(
-    target: Option<String>,
+/// The TARGETs, else `HEALTHPROBE_URL`, else `/health` (or `/health/ready`) on the app's
+/// `PORT`.
+fn resolve_targets(
+    targets: Vec<String>,
     ready: bool,
     env: &dyn Fn(&str) -> Option<OsString>,
-) -> Result<Target, String> {
-    let (text, source) = match target {
-        Some(t) => (Some(t), "TARGET"),
-        None => (variable(env, "HEALTHPROBE_URL")?, "HEALTHPROBE_URL"),
+) -> Result<Vec<Target>, String> {
+    let (texts, source) = if targets.is_empty() {
+        (
+            variable(env, "HEALTHPROBE_URL")?.into_iter().collect(),
+            "HEALTHPROBE_URL",
+        )
+    } else {
+        (targets, "TARGET")
     };
-    if ready && text.is_some() {
+    if ready && !texts.is_empty() {
         return Err(format!(
             "--ready probes /health/ready on the default base; it cannot be combined with {source}"
         ));
     }
-    let text = text.unwrap_or_else(|| if ready { "/health/ready" } else { "/health" }.to_string());
-    let port = if text.starts_with('/') {
+    let texts = if texts.is_empty() {
+        vec![if ready { "/health/ready" } else { "/health" }.to_string()]
+    } else {
+        texts
+    };
+    let port = if texts.iter().any(|t| t.starts_with('/')) {
         match variable(env, "PORT")? {
             Some(p) => target::parse_port(&p).map_err(|e| format!("PORT: {e}"))?,
             None => DEFAULT_PORT,
@@ -311,7 +331,10 @@ fn resolve_target(
     } else {
         DEFAULT_PORT
     };
-    Target::parse(&text, port).map_err(|e| format!("{source}: {e}"))
+    texts
+        .iter()
+        .map(|text| Target::parse(text, port).map_err(|e| format!("{source}: {e}")))
+        .collect()
 }
 
 /// A single-valued option: the flag, else its environment variable.
@@ -389,13 +412,14 @@ pub const HELP: &str = concat!(
     " - is this service healthy? Exit 0 if so, 1 if not.
 
 USAGE:
-    healthprobe [OPTIONS] [TARGET]
+    healthprobe [OPTIONS] [TARGET...]
 
 TARGET (first match wins):
     http://HOST[:PORT]/PATH   a full URL; HOST may be a name, 1.2.3.4 or [::1] (https:// with `tls`)
     tcp://HOST:PORT           healthy when a TCP connection is accepted (databases, caches)
     /PATH                     joined to http://127.0.0.1:$PORT
     (omitted)                 $HEALTHPROBE_URL, else http://127.0.0.1:$PORT/health
+    Several TARGETs are probed at once; healthy only when all are.
 
 OPTIONS (flag wins over its environment variable):
         --ready               probe /health/ready instead of /health (default target only)

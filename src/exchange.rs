@@ -207,9 +207,10 @@ fn resolver(settings: &Settings, clock: Clock, trace: &SharedTrace) -> HostResol
 }
 
 fn send(settings: &Settings, agent: &Agent) -> Result<Response<ureq::Body>, ureq::Error> {
-    let url = match settings.tls.as_ref().and_then(|t| t.servername.as_deref()) {
-        Some(name) => settings.target.url_for(name),
-        None => settings.target.url(),
+    let servername = settings.tls.as_ref().and_then(|t| t.servername.as_deref());
+    let url = match servername {
+        Some(name) if settings.target.is_tls() => settings.target.url_for(name),
+        _ => settings.target.url(),
     };
     let mut request = match settings.method {
         Method::Get => agent.get(&url),

@@ -26,8 +26,37 @@ pub mod wait;
 use args::Settings;
 use verdict::Verdict;
 
-/// Probes the target once, within `settings.timeout`.
+/// Probes the target (and `also` targets, concurrently) once, within `settings.timeout`.
 pub fn probe(settings: &Settings) -> Verdict {
+    if settings.also.is_empty() {
+        return probe_one(settings);
+    }
+    let started = std::time::Instant::now();
+    let targets = std::iter::once(&settings.target).chain(&settings.also);
+    let verdicts = std::thread::scope(|scope| {
+        let running: Vec<_> = targets
+            .map(|target| {
+                let one = Settings {
+                    target: target.clone(),
+                    also: Vec::new(),
+                    ..settings.clone()
+                };
+                scope.spawn(move || probe_one(&one))
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|_| Verdict::config_error("a probe thread failed".to_string()))
+            })
+            .collect()
+    });
+    Verdict::combine(verdicts, started.elapsed())
+}
+
+fn probe_one(settings: &Settings) -> Verdict {
     let clock = net::Clock::new(settings.timeout);
     let exchanged = exchange::exchange(settings, clock);
     let mut verdict = Verdict::decide(settings, exchanged.outcome, clock.since_start());

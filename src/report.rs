@@ -52,7 +52,7 @@ fn text(verdict: &Verdict, details: &[String], headers: &[Header]) -> String {
 fn json(verdict: &Verdict, details: &[String], headers: &[Header]) -> String {
     let scrub = |s: &str| header::scrub(s, headers);
     let elapsed_ms = (verdict.elapsed.as_secs_f64() * 10_000.0).round() / 10.0;
-    let object = |url: String, reason: String, details: &[String]| {
+    let object = |url: String, reason: String, details: &[String], targets: &[Verdict]| {
         let mut o = serde_json::json!({
             "result": verdict.category.word(),
             "healthy": verdict.category == Category::Healthy,
@@ -64,17 +64,30 @@ fn json(verdict: &Verdict, details: &[String], headers: &[Header]) -> String {
         if !details.is_empty() {
             o["details"] = details.iter().map(|d| scrub(d)).collect();
         }
+        if !targets.is_empty() {
+            o["targets"] = targets
+                .iter()
+                .map(|t| {
+                    serde_json::json!({
+                        "result": t.category.word(),
+                        "url": t.url.as_deref().map(|u| excerpt(&scrub(u), 300)),
+                        "status": t.status,
+                        "reason": excerpt(&scrub(&t.reason), 300),
+                    })
+                })
+                .collect();
+        }
         format!("{o}\n")
     };
     let url = scrub(verdict.url.as_deref().unwrap_or(""));
     let reason = scrub(&verdict.reason);
-    let full = object(url.clone(), reason.clone(), details);
+    let full = object(url.clone(), reason.clone(), details, &verdict.targets);
     if full.len() <= MAX_OUTPUT {
         return full;
     }
-    // Without the details, and with the two free-text fields shortened, it always fits:
-    // printable() leaves only quotes and backslashes for JSON to escape.
-    object(excerpt(&url, 900), excerpt(&reason, 900), &[])
+    // Without the details and the per-target list, and with the two free-text fields
+    // shortened, it always fits: printable() leaves only quotes and backslashes to escape.
+    object(excerpt(&url, 900), excerpt(&reason, 900), &[], &[])
 }
 
 /// Writes the report. A closed stdout must not change the exit code, so errors are

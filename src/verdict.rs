@@ -52,6 +52,8 @@ pub struct Verdict {
     pub elapsed: Duration,
     /// Extra lines for `--verbose`.
     pub details: Vec<String>,
+    /// With several targets: each one's own verdict.
+    pub targets: Vec<Verdict>,
 }
 
 impl Verdict {
@@ -64,6 +66,53 @@ impl Verdict {
             status: None,
             elapsed: Duration::ZERO,
             details: Vec::new(),
+            targets: Vec::new(),
+        }
+    }
+
+    /// Several targets probed together: healthy only when all are; otherwise the category
+    /// of the first failing target, in the order given, and each failing one named.
+    pub fn combine(verdicts: Vec<Verdict>, elapsed: Duration) -> Verdict {
+        let url = |v: &Verdict| v.url.clone().unwrap_or_default();
+        let failing: Vec<&Verdict> = verdicts
+            .iter()
+            .filter(|v| v.category != Category::Healthy)
+            .collect();
+        let (category, reason) = match failing.first() {
+            None => (
+                Category::Healthy,
+                format!(
+                    "all {} targets in {}: {}",
+                    verdicts.len(),
+                    duration::human(elapsed),
+                    verdicts.iter().map(url).collect::<Vec<_>>().join(", ")
+                ),
+            ),
+            Some(first) => (
+                first.category,
+                format!(
+                    "{} of {} targets failing: {}",
+                    failing.len(),
+                    verdicts.len(),
+                    failing
+                        .iter()
+                        .map(|v| format!("{} {}: {}", url(v), v.category.word(), v.reason))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            ),
+        };
+        Verdict {
+            category,
+            reason,
+            url: None,
+            status: None,
+            elapsed,
+            details: verdicts
+                .iter()
+                .flat_map(|v| v.details.iter().map(move |d| format!("[{}] {d}", url(v))))
+                .collect(),
+            targets: verdicts,
         }
     }
 
@@ -121,6 +170,7 @@ impl Verdict {
             status,
             elapsed,
             details: Vec::new(),
+            targets: Vec::new(),
         }
     }
 }

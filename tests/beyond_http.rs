@@ -267,3 +267,40 @@ fn unix_socket_permission_denied_is_unreachable() {
 fn which_setpriv() -> std::path::PathBuf {
     support::which("setpriv").expect("setpriv (util-linux)")
 }
+
+#[test]
+fn several_targets_are_probed_concurrently_and_all_must_be_healthy() {
+    let web = Server::answering("200 OK", "ok");
+    let db = TcpListener::bind("127.0.0.1:0").unwrap();
+    let db_url = format!("tcp://{}", db.local_addr().unwrap());
+    run(&[&web.url("/health"), &db_url])
+        .expect("healthy")
+        .says("all 2 targets in");
+
+    let refused = format!("tcp://127.0.0.1:{}", refused_port());
+    let run2 = run(&[&web.url("/health"), &refused]);
+    run2.expect("unreachable").says(&format!(
+        "1 of 2 targets failing: {refused} unreachable: connection refused"
+    ));
+    assert!(
+        !run2.stdout.contains(&web.url("/health")),
+        "only failing targets are named"
+    );
+
+    // Two hung targets cost one deadline, not two.
+    let hung_a = Server::start(|c| c.hang());
+    let hung_b = Server::start(|c| c.hang());
+    let slow = run(&["-t", "500ms", &hung_a.url("/"), &hung_b.url("/")]);
+    slow.expect("timeout").says("2 of 2 targets failing");
+    assert!(slow.elapsed < Duration::from_millis(700), "{slow:#?}");
+
+    // JSON names each target.
+    let json = run(&["--format", "json", &web.url("/health"), &refused]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["result"], "unreachable");
+    assert_eq!(v["targets"][0]["result"], "healthy");
+    assert_eq!(v["targets"][0]["status"], 200);
+    assert_eq!(v["targets"][1]["result"], "unreachable");
+    assert_eq!(v["targets"][1]["url"], refused.as_str());
+    drop(db);
+}

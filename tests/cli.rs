@@ -110,7 +110,19 @@ fn configuration_errors_are_one_line_and_exit_1() {
             &[("HEALTHPROBE_URL", "http://127.0.0.1:1/x")],
             "--ready",
         ),
-        (&["/a", "/b"], &[], "one TARGET at a time"),
+        (
+            &[
+                "/a", "/b", "/c", "/d", "/e", "/f", "/g", "/h", "/i", "/j", "/k", "/l", "/m", "/n",
+                "/o", "/p", "/q",
+            ],
+            &[],
+            "at most 16 targets",
+        ),
+        (
+            &["--unix-socket", "/run/a.sock", "/a", "/b"],
+            &[],
+            "single target",
+        ),
         (&["--bogus"], &[], "unknown option \"--bogus\""),
         (
             &["-t", "1s", "-t", "2s"],

@@ -145,6 +145,7 @@ proptest! {
             status: Some(503),
             elapsed: Duration::from_millis(3),
             details: vec![detail; 3],
+            targets: Vec::new(),
         };
         let format = if json { args::Format::Json } else { args::Format::Text };
         let text = report::render(&verdict, format, args::Verbosity::Verbose, &[]);
