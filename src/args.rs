@@ -436,18 +436,18 @@ OPTIONS (flag wins over its environment variable):
         --unix-socket PATH    send the request over this Unix socket; the URL gives Host and path [HEALTHPROBE_UNIX_SOCKET]
         --wait DURATION       retry until healthy or DURATION has passed; SIGTERM/SIGINT stop it [HEALTHPROBE_WAIT]
         --interval DURATION   between --wait attempts [HEALTHPROBE_INTERVAL, default 1s]
+    -h, --help                print this help
+    -V, --version             print the version
 
 HTTPS (builds with the `tls` feature; https:// targets only):
         --cacert FILE         trust these PEM CA certificates instead of the built-in roots [HEALTHPROBE_CACERT]
         --insecure            do not verify the server's certificate [HEALTHPROBE_INSECURE=1]
         --servername NAME     TLS name (SNI, certificate check, Host) when probing by IP [HEALTHPROBE_SERVERNAME]
         --cert FILE, --key FILE   client certificate and key (PEM) for mTLS [HEALTHPROBE_CERT, HEALTHPROBE_KEY]
-    -h, --help                print this help
-    -V, --version             print the version
 
 ENVIRONMENT:
     PORT                      the app's port, for the default and path targets [default 3000]
-    HEALTHPROBE_URL, HEALTHPROBE_TIMEOUT, HEALTHPROBE_STATUS, HEALTHPROBE_BODY, HEALTHPROBE_FORMAT
+    HEALTHPROBE_URL and the variables named with each option above.
     Proxy variables (HTTP_PROXY, NO_PROXY, ...) are ignored: the probe talks to its target directly.
 
 EXIT STATUS (the first word of the report is the category):
