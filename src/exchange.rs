@@ -236,61 +236,89 @@ fn read_body(response: Response<ureq::Body>, cap: usize) -> Result<Body, ureq::E
     Ok(Body { bytes, truncated })
 }
 
+/// How far an exchange had got when it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Resolving,
+    Connecting,
+    Handshake,
+    Sending,
+    Head,
+    Body,
+}
+
+impl Phase {
+    fn of(trace: &Trace, settings: &Settings, reading_body: bool) -> Phase {
+        if trace.resolved.is_none() {
+            Phase::Resolving
+        } else if trace.connected.is_none() {
+            Phase::Connecting
+        } else if settings.target.is_tls() && !trace.handshake {
+            Phase::Handshake
+        } else if !trace.sent {
+            Phase::Sending
+        } else if reading_body {
+            Phase::Body
+        } else {
+            Phase::Head
+        }
+    }
+
+    /// What was under way, for "… while …".
+    fn doing(self) -> &'static str {
+        match self {
+            Phase::Resolving | Phase::Connecting => "connecting",
+            Phase::Handshake => "in the TLS handshake",
+            Phase::Sending => "sending the request",
+            Phase::Head => "waiting for the response head",
+            Phase::Body => "reading the body",
+        }
+    }
+
+    /// What did not happen in time, for "timeout: … within 3s".
+    fn missed(self, settings: &Settings, endpoint: &str, peer: &str) -> String {
+        match self {
+            Phase::Resolving => format!("could not resolve {}", settings.target.host),
+            Phase::Connecting => format!("no connection to {endpoint}"),
+            Phase::Handshake => format!("the TLS handshake with {peer} did not finish"),
+            Phase::Sending => format!("could not send the request to {peer}"),
+            Phase::Head => format!("no response head from {peer}"),
+            Phase::Body => format!("no complete body from {peer}"),
+        }
+    }
+}
+
 /// Puts a ureq error into the words of the phase it happened in.
 fn failure(error: ureq::Error, trace: &Trace, settings: &Settings, reading_body: bool) -> Failure {
-    let target = &settings.target;
     let endpoint = endpoint(settings);
     let peer = trace
         .peer
         .map_or_else(|| endpoint.clone(), |p| p.to_string());
-    let connected = trace.connected.is_some();
-    let in_handshake = target.is_tls() && connected && !trace.handshake;
-    let phase = if !connected {
-        "connecting"
-    } else if in_handshake {
-        "in the TLS handshake"
-    } else if !trace.sent {
-        "sending the request"
-    } else if reading_body {
-        "reading the body"
-    } else {
-        "waiting for the response head"
-    };
+    let phase = Phase::of(trace, settings, reading_body);
+    let doing = phase.doing();
     match error {
-        ureq::Error::Timeout(_) => Failure::Timeout(if trace.resolved.is_none() {
-            format!("could not resolve {}", target.host)
-        } else if !connected {
-            format!("no connection to {endpoint}")
-        } else if in_handshake {
-            format!("the TLS handshake with {peer} did not finish")
-        } else if !trace.sent {
-            format!("could not send the request to {peer}")
-        } else if reading_body {
-            format!("no complete body from {peer}")
-        } else {
-            format!("no response head from {peer}")
-        }),
+        ureq::Error::Timeout(_) => Failure::Timeout(phase.missed(settings, &endpoint, &peer)),
         ureq::Error::HostNotFound => {
-            Failure::Unreachable(format!("name not found: {}", target.host))
+            Failure::Unreachable(format!("name not found: {}", settings.target.host))
         }
-        ureq::Error::Io(e) if !connected => {
+        ureq::Error::Io(e) if trace.connected.is_none() => {
             Failure::Unreachable(connect_failure(&e, trace, &endpoint))
         }
-        #[cfg(feature = "tls")]
-        ureq::Error::Io(e) if tls_failure(&e, &peer).is_some() => {
-            Failure::Unreachable(tls_failure(&e, &peer).unwrap_or_default())
+        ureq::Error::Io(e) => {
+            Failure::Unreachable(tls_failure(&e, &peer).unwrap_or_else(|| match e.kind() {
+                io::ErrorKind::ConnectionReset => {
+                    format!("connection reset by {peer} while {doing}")
+                }
+                io::ErrorKind::UnexpectedEof | io::ErrorKind::BrokenPipe => {
+                    format!("connection closed by {peer} while {doing}")
+                }
+                _ => format!("{peer}: {} while {doing}", io_text(&e)),
+            }))
         }
         #[cfg(feature = "tls")]
         ureq::Error::Rustls(e) => {
             Failure::Unreachable(crate::tls::describe(&e, &peer).unwrap_or_default())
         }
-        ureq::Error::Io(e) => Failure::Unreachable(match e.kind() {
-            io::ErrorKind::ConnectionReset => format!("connection reset by {peer} while {phase}"),
-            io::ErrorKind::UnexpectedEof | io::ErrorKind::BrokenPipe => {
-                format!("connection closed by {peer} while {phase}")
-            }
-            _ => format!("{peer}: {} while {phase}", io_text(&e)),
-        }),
         ureq::Error::Protocol(e) => Failure::Unreachable(format!(
             "{peer} did not answer in HTTP/1.x ({})",
             printable(e.to_string().as_bytes(), 200)
@@ -301,15 +329,21 @@ fn failure(error: ureq::Error, trace: &Trace, settings: &Settings, reading_body:
         )),
         ureq::Error::Http(e) => Failure::Config(format!("the request cannot be built: {e}")),
         other => Failure::Unreachable(format!(
-            "{peer}: {} while {phase}",
+            "{peer}: {} while {doing}",
             printable(other.to_string().as_bytes(), 200)
         )),
     }
 }
 
-#[cfg(feature = "tls")]
+/// A TLS failure (certificate, alert) carried in an I/O error, in words.
 fn tls_failure(e: &io::Error, peer: &str) -> Option<String> {
-    crate::tls::describe(e.get_ref()?, peer)
+    #[cfg(feature = "tls")]
+    return crate::tls::describe(e.get_ref()?, peer);
+    #[cfg(not(feature = "tls"))]
+    {
+        let _ = (e, peer);
+        None
+    }
 }
 
 /// Where the probe connects: the target's `host:port`, or the `--unix-socket` path.

@@ -402,7 +402,10 @@ fn unknown_name_is_unreachable() {
     // NXDOMAIN is unreachable; a resolver that never answers is a timeout in resolution.
     match run.word() {
         "unreachable" => assert!(run.stdout.contains("name not found: no-such-host.invalid")),
-        "timeout" => assert!(run.stdout.contains("could not resolve no-such-host.invalid")),
+        "timeout" => assert!(
+            run.stdout
+                .contains("could not resolve no-such-host.invalid")
+        ),
         _ => panic!("{run:#?}"),
     }
 }
