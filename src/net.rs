@@ -20,7 +20,7 @@ use ureq::{Error, Timeout};
 
 use crate::target::Host;
 
-/// Bytes for the request head; [`crate::header`] keeps the extra headers well inside it.
+/// Bytes for the request head (ureq sends a larger one in pieces).
 pub const OUTPUT_BUFFER: usize = 32 * 1024;
 /// Bytes for reading; the response head must fit in [`MAX_HEAD`].
 pub const INPUT_BUFFER: usize = 32 * 1024;
