@@ -5,16 +5,13 @@
 mod support;
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use support::{Run, Server, arm64_binary, is_root, refused_port, run_command, which};
 
-/// qemu's user-mode emulator, if installed (Debian: qemu-user-static or qemu-user).
-fn qemu() -> Option<PathBuf> {
-    which("qemu-aarch64-static").or_else(|| which("qemu-aarch64"))
-}
+use support::qemu_aarch64 as qemu;
 
 fn probe(qemu: &Path, args: &[&str]) -> Run {
     let mut command = Command::new(qemu);

@@ -18,7 +18,7 @@ use rcgen::{
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig, ServerConnection, StreamOwned};
-use support::{Run, Server, run_command, tls_binary};
+use support::{Run, Server, arm64_tls_binary, qemu_aarch64, run_command, tls_binary, which};
 
 fn probe(args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut command = Command::new(tls_binary());
@@ -313,4 +313,26 @@ fn tls_binary_is_static_and_within_size() {
         size <= 1_887_437,
         "the TLS build is {size} bytes, over 1.8 MiB"
     );
+}
+
+#[test]
+fn arm64_tls_build_probes_https_under_qemu() {
+    let (Some(qemu), Some(_)) = (qemu_aarch64(), which("clang")) else {
+        eprintln!("SKIP arm64_tls_build_probes_https_under_qemu: needs qemu-aarch64 and clang");
+        return;
+    };
+    let pki = Pki::new("arm64");
+    let addr = https_server(&pki.leaf(&["127.0.0.1"], false), None);
+    let url = format!("https://{addr}/health");
+    let mut command = Command::new(&qemu);
+    command
+        .arg(arm64_tls_binary())
+        .args(["--cacert", &pki.path("ca.pem"), &url])
+        .env_clear();
+    run_command(command).expect("healthy");
+    let mut command = Command::new(qemu);
+    command.arg(arm64_tls_binary()).arg(&url).env_clear();
+    run_command(command)
+        .expect("unreachable")
+        .says("unknown issuer");
 }

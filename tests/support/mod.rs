@@ -48,6 +48,24 @@ pub fn arm64_binary() -> &'static std::path::Path {
     BIN.get_or_init(|| release_build("arm64-build", &["--target", TRIPLE], TRIPLE))
 }
 
+/// The arm64 build with `--features tls` (ring's C cross-compiled by clang).
+pub fn arm64_tls_binary() -> &'static std::path::Path {
+    static BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    const TRIPLE: &str = "aarch64-unknown-linux-musl";
+    BIN.get_or_init(|| {
+        release_build(
+            "arm64-tls-build",
+            &["--target", TRIPLE, "--features", "tls"],
+            TRIPLE,
+        )
+    })
+}
+
+/// qemu's user-mode emulator for arm64, if installed (Debian: qemu-user-static).
+pub fn qemu_aarch64() -> Option<std::path::PathBuf> {
+    which("qemu-aarch64-static").or_else(|| which("qemu-aarch64"))
+}
+
 /// A program on PATH, by its full path.
 pub fn which(program: &str) -> Option<std::path::PathBuf> {
     let path = std::env::var_os("PATH")?;
