@@ -299,11 +299,7 @@ fn start_server(work: &Path) -> (String, Option<String>, Server) {
 }
 
 fn which(program: &str) -> Option<String> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|p| p.is_file())
-        .map(|p| p.display().to_string())
+    support::which(program).map(|p| p.display().to_string())
 }
 
 fn percentile(values: &[f64], p: f64) -> f64 {

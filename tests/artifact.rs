@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::{BIN, Server, is_root, run_command};
+use support::{BIN, Server, is_root, run_command, which};
 
 const PT_INTERP: u32 = 3;
 const PT_DYNAMIC: u32 = 2;
@@ -62,11 +62,7 @@ fn chrooted(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
 
 fn chrooted_as(root: &Path, user: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
     // The environment is cleared below, PATH with it: name the tool by its full path.
-    let chroot = ["/usr/sbin/chroot", "/usr/bin/chroot", "/sbin/chroot"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .expect("chroot (coreutils) is installed");
-    let mut command = Command::new(chroot);
+    let mut command = Command::new(which("chroot").expect("chroot (coreutils) is installed"));
     command
         .arg(format!("--userspec={user}"))
         .arg(root)

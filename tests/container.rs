@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use healthprobe::duration;
-use support::{BIN, Run, is_root, run_command};
+use support::{BIN, Run, is_root, run_command, which};
 
 /// What the test takes from Dockerfile.example.
 struct Image {
@@ -154,10 +154,8 @@ fn image_root(binary: &str) -> PathBuf {
 
 /// Runs a HEALTHCHECK command as the runtime would.
 fn health_check(ns: &Netns, root: &Path, image: &Image, argv: &[String]) -> Run {
-    let chroot = ["/usr/sbin/chroot", "/usr/bin/chroot"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .expect("chroot");
+    let chroot = which("chroot").expect("chroot (coreutils) is installed");
+    let chroot = chroot.to_str().unwrap();
     let root = root.to_str().unwrap();
     let mut args = vec!["--userspec=1001:1001", root];
     args.extend(argv.iter().map(String::as_str));

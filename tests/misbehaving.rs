@@ -23,14 +23,6 @@ fn drip(c: &mut Conn, bytes: &[u8], gap: Duration) {
     }
 }
 
-/// Writes `chunk` over and over until the probe goes away (or `limit` bytes).
-fn flood(c: &mut Conn, chunk: &[u8], limit: usize) {
-    let mut sent = 0;
-    while sent < limit && c.stream.write_all(chunk).is_ok() {
-        sent += chunk.len();
-    }
-}
-
 struct Case {
     name: &'static str,
     handler: fn(&mut Conn),
@@ -59,8 +51,7 @@ fn cases() -> Vec<Case> {
             name: "endless headers, fast",
             handler: |c| {
                 c.send(b"HTTP/1.1 200 OK\r\n");
-                flood(
-                    c,
+                c.flood(
                     b"X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n",
                     64 << 20,
                 );
@@ -83,7 +74,7 @@ fn cases() -> Vec<Case> {
             name: "a megabyte header line",
             handler: |c| {
                 c.send(b"HTTP/1.1 200 OK\r\nX-Big: ");
-                flood(c, &[b'a'; 4096], 1 << 20);
+                c.flood(&[b'a'; 4096], 1 << 20);
                 c.send(b"\r\n\r\n");
             },
             args: &[],
@@ -94,7 +85,7 @@ fn cases() -> Vec<Case> {
             name: "1 GiB body, no body check: not read",
             handler: |c| {
                 c.send(b"HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\n");
-                flood(c, &[b'x'; 65536], 1 << 30);
+                c.flood(&[b'x'; 65536], 1 << 30);
             },
             args: &[],
             word: "healthy",
@@ -104,7 +95,7 @@ fn cases() -> Vec<Case> {
             name: "1 GiB body with a body check",
             handler: |c| {
                 c.send(b"HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\n");
-                flood(c, &[b'x'; 65536], 1 << 30);
+                c.flood(&[b'x'; 65536], 1 << 30);
             },
             args: &["--body", "ok"],
             word: "unhealthy",
@@ -114,7 +105,7 @@ fn cases() -> Vec<Case> {
             name: "endless chunked body with a JSON check",
             handler: |c| {
                 c.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-                flood(c, b"10\r\n{\"a\":[[[[[[[[[[[\r\n", 1 << 30);
+                c.flood(b"10\r\n{\"a\":[[[[[[[[[[[\r\n", 1 << 30);
             },
             args: &["--json", "/status=ok"],
             word: "unhealthy",

@@ -194,6 +194,14 @@ impl Conn {
         self.send(body);
     }
 
+    /// Writes `chunk` over and over, up to `limit` bytes or until the probe goes away.
+    pub fn flood(&mut self, chunk: &[u8], limit: usize) {
+        let mut sent = 0;
+        while sent < limit && self.stream.write_all(chunk).is_ok() {
+            sent += chunk.len();
+        }
+    }
+
     /// Keeps the connection open without answering, until the probe goes away.
     pub fn hang(&mut self) {
         let _ = self.stream.set_read_timeout(Some(Duration::from_secs(15)));
