@@ -79,31 +79,17 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 const DEFAULT_PORT: u16 = 3000;
 
-/// Every option by its spellings, for telling "given twice" from "unknown".
-const OPTIONS: &[&[&str]] = &[
-    &["-t", "--timeout"],
-    &["--status"],
-    &["--body"],
-    &["--json"],
-    &["-H", "--header"],
-    &["--secret-header"],
-    &["--method"],
-    &["--format"],
-    &["--ready"],
-    &["-q", "--quiet"],
-    &["-v", "--verbose"],
-    &["-h", "--help"],
-    &["-V", "--version"],
-];
-
 /// Reads the arguments (without the program name) and the environment.
 pub fn parse(
     args: Vec<OsString>,
     env: &dyn Fn(&str) -> Option<OsString>,
 ) -> Result<Command, Rejected> {
-    let mut args = Arguments::from_vec(args);
+    let mut cli = Cli {
+        args: Arguments::from_vec(args),
+        asked: Vec::new(),
+    };
     // The format comes first, so that every later error is reported in it.
-    let format = match option(&mut args, env, &["--format"], Some("HEALTHPROBE_FORMAT")) {
+    let format = match cli.option(env, &["--format"], Some("HEALTHPROBE_FORMAT")) {
         Ok(None) => Format::Text,
         Ok(Some(f)) if f == "text" => Format::Text,
         Ok(Some(f)) if f == "json" => Format::Json,
@@ -115,60 +101,57 @@ pub fn parse(
         }
         Err(reason) => return Err(reject(reason, Format::Text)),
     };
-    if args.contains(["-h", "--help"]) {
+    if cli.flag(&["-h", "--help"]) {
         return Ok(Command::Help);
     }
-    if args.contains(["-V", "--version"]) {
+    if cli.flag(&["-V", "--version"]) {
         return Ok(Command::Version);
     }
-    settings(args, env, format)
+    settings(cli, env, format)
         .map(|s| Command::Probe(Box::new(s)))
         .map_err(|reason| reject(reason, format))
 }
 
 fn settings(
-    mut args: Arguments,
+    mut cli: Cli,
     env: &dyn Fn(&str) -> Option<OsString>,
     format: Format,
 ) -> Result<Settings, String> {
-    let ready = args.contains("--ready");
-    let quiet = args.contains(["-q", "--quiet"]);
-    let verbose = args.contains(["-v", "--verbose"]);
+    let ready = cli.flag(&["--ready"]);
+    let quiet = cli.flag(&["-q", "--quiet"]);
+    let verbose = cli.flag(&["-v", "--verbose"]);
     let verbosity = match (quiet, verbose) {
         (true, true) => return Err("-q and -v contradict each other; choose one".to_string()),
         (true, false) => Verbosity::Quiet,
         (false, true) => Verbosity::Verbose,
         (false, false) => Verbosity::Normal,
     };
-    let timeout = match option(
-        &mut args,
-        env,
-        &["-t", "--timeout"],
-        Some("HEALTHPROBE_TIMEOUT"),
-    )? {
+    let timeout = match cli.option(env, &["-t", "--timeout"], Some("HEALTHPROBE_TIMEOUT"))? {
         Some(text) => duration::parse(&text).map_err(|e| format!("--timeout: {e}"))?,
         None => DEFAULT_TIMEOUT,
     };
-    let status = match option(&mut args, env, &["--status"], Some("HEALTHPROBE_STATUS"))? {
+    let status = match cli.option(env, &["--status"], Some("HEALTHPROBE_STATUS"))? {
         Some(text) => StatusSet::parse(&text).map_err(|e| format!("--status: {e}"))?,
         None => StatusSet::default(),
     };
-    let contains = option(&mut args, env, &["--body"], Some("HEALTHPROBE_BODY"))?;
+    let contains = cli.option(env, &["--body"], Some("HEALTHPROBE_BODY"))?;
     if contains.as_deref() == Some("") {
         return Err("--body: the text to look for is empty".to_string());
     }
-    let json = repeated(&mut args, &["--json"])?
+    let json = cli
+        .repeated(&["--json"])?
         .iter()
         .map(|text| JsonCheck::parse(text).map_err(|e| format!("--json: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut headers = repeated(&mut args, &["-H", "--header"])?
+    let mut headers = cli
+        .repeated(&["-H", "--header"])?
         .iter()
         .map(|text| Header::parse(text).map_err(|e| format!("--header: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
-    for text in repeated(&mut args, &["--secret-header"])? {
+    for text in cli.repeated(&["--secret-header"])? {
         headers.push(Header::parse_secret(&text).map_err(|e| format!("--secret-header: {e}"))?);
     }
-    let method = match option(&mut args, env, &["--method"], None)? {
+    let method = match cli.option(env, &["--method"], None)? {
         None => Method::Get,
         Some(m) if m.eq_ignore_ascii_case("GET") => Method::Get,
         Some(m) if m.eq_ignore_ascii_case("HEAD") => Method::Head,
@@ -182,44 +165,30 @@ fn settings(
     if method == Method::Head && checks.need_body() {
         return Err("--body and --json need a body, which HEAD never has".to_string());
     }
-    let wait = match option(&mut args, env, &["--wait"], Some("HEALTHPROBE_WAIT"))? {
+    let wait = match cli.option(env, &["--wait"], Some("HEALTHPROBE_WAIT"))? {
         Some(text) => Some(duration::parse(&text).map_err(|e| format!("--wait: {e}"))?),
         None => None,
     };
-    let interval = match option(
-        &mut args,
-        env,
-        &["--interval"],
-        Some("HEALTHPROBE_INTERVAL"),
-    )? {
+    let interval = match cli.option(env, &["--interval"], Some("HEALTHPROBE_INTERVAL"))? {
         Some(text) if wait.is_some() => {
             duration::parse(&text).map_err(|e| format!("--interval: {e}"))?
         }
         Some(_) => return Err("--interval goes with --wait".to_string()),
         None => DEFAULT_INTERVAL,
     };
-    let unix_socket = option(
-        &mut args,
-        env,
-        &["--unix-socket"],
-        Some("HEALTHPROBE_UNIX_SOCKET"),
-    )?
-    .map(std::path::PathBuf::from);
-    let insecure = args.contains("--insecure");
+    let unix_socket = cli
+        .option(env, &["--unix-socket"], Some("HEALTHPROBE_UNIX_SOCKET"))?
+        .map(std::path::PathBuf::from);
+    let insecure = cli.flag(&["--insecure"]);
     let tls_options = TlsOptions {
-        cacert: option(&mut args, env, &["--cacert"], Some("HEALTHPROBE_CACERT"))?,
+        cacert: cli.option(env, &["--cacert"], Some("HEALTHPROBE_CACERT"))?,
         insecure: insecure || switch(env, "HEALTHPROBE_INSECURE")?,
-        servername: option(
-            &mut args,
-            env,
-            &["--servername"],
-            Some("HEALTHPROBE_SERVERNAME"),
-        )?,
-        cert: option(&mut args, env, &["--cert"], Some("HEALTHPROBE_CERT"))?,
-        key: option(&mut args, env, &["--key"], Some("HEALTHPROBE_KEY"))?,
+        servername: cli.option(env, &["--servername"], Some("HEALTHPROBE_SERVERNAME"))?,
+        cert: cli.option(env, &["--cert"], Some("HEALTHPROBE_CERT"))?,
+        key: cli.option(env, &["--key"], Some("HEALTHPROBE_KEY"))?,
     };
     // pico-args hands back the free arguments only once every option has been taken.
-    let mut targets = resolve_targets(free_targets(args.finish())?, ready, env)?;
+    let mut targets = resolve_targets(cli.free_targets()?, ready, env)?;
     let tls = tls::load(&tls_options, targets.iter().any(Target::is_tls))?;
     if targets.len() > 1 && unix_socket.is_some() {
         return Err("--unix-socket takes a single target".to_string());
@@ -230,12 +199,8 @@ fn settings(
             (checks.need_body(), "--body and --json"),
             (!headers.is_empty(), "--header and --secret-header"),
             (method == Method::Head, "--method"),
+            (unix_socket.is_some(), "--unix-socket"),
         ];
-        let http_only = [
-            http_only.as_slice(),
-            &[(unix_socket.is_some(), "--unix-socket")],
-        ]
-        .concat();
         if let Some((_, what)) = http_only.iter().find(|(given, _)| *given) {
             return Err(format!("{what}: for http:// targets, not tcp://"));
         }
@@ -269,33 +234,87 @@ fn switch(env: &dyn Fn(&str) -> Option<OsString>, name: &str) -> Result<bool, St
     }
 }
 
-/// The free arguments: at most one TARGET; anything that looks like an option is unknown
-/// or repeated.
 /// The most targets one call probes: each is a thread and a connection.
 const MAX_TARGETS: usize = 16;
 
-fn free_targets(free: Vec<OsString>) -> Result<Vec<String>, String> {
-    let mut targets = Vec::new();
-    for arg in free {
-        let arg = utf8(&arg, "TARGET")?;
-        if arg.starts_with('-') && arg.len() > 1 {
-            let name = arg.split('=').next().unwrap_or(&arg);
-            let known = OPTIONS.iter().find(|spellings| spellings.contains(&name));
-            return Err(if let Some(long) = known.and_then(|s| s.last()) {
-                format!("{long} is given more than once")
-            } else {
-                format!("unknown option {:?} (see --help)", short(&arg))
-            });
+/// The command line being read: pico-args, and every option spelling asked of it, so
+/// that a leftover argument is known to be a repeated option or an unknown one without a
+/// second list of options to keep in step.
+struct Cli {
+    args: Arguments,
+    asked: Vec<&'static [&'static str]>,
+}
+
+impl Cli {
+    /// A switch such as `--ready`.
+    fn flag(&mut self, keys: &'static [&'static str]) -> bool {
+        self.asked.push(keys);
+        match keys {
+            [short, long] => self.args.contains([*short, *long]),
+            _ => self.args.contains(keys[0]),
         }
-        targets.push(arg);
     }
-    if targets.len() > MAX_TARGETS {
-        return Err(format!(
-            "at most {MAX_TARGETS} targets at a time, not {}",
-            targets.len()
-        ));
+
+    /// A single-valued option: the flag, else its environment variable.
+    fn option(
+        &mut self,
+        env: &dyn Fn(&str) -> Option<OsString>,
+        keys: &'static [&'static str],
+        variable_name: Option<&str>,
+    ) -> Result<Option<String>, String> {
+        self.asked.push(keys);
+        let flag = keys.last().copied().unwrap_or_default();
+        let value = match keys {
+            [short, long] => self.args.opt_value_from_fn([*short, *long], keep),
+            _ => self.args.opt_value_from_fn(flag, keep),
+        }
+        .map_err(|e| pico_reason(e, flag))?;
+        match (value, variable_name) {
+            (Some(value), _) => Ok(Some(value)),
+            (None, Some(name)) => variable(env, name),
+            (None, None) => Ok(None),
+        }
     }
-    Ok(targets)
+
+    /// A repeatable option.
+    fn repeated(&mut self, keys: &'static [&'static str]) -> Result<Vec<String>, String> {
+        self.asked.push(keys);
+        let flag = keys.last().copied().unwrap_or_default();
+        match keys {
+            [short, long] => self.args.values_from_fn([*short, *long], keep),
+            _ => self.args.values_from_fn(flag, keep),
+        }
+        .map_err(|e| pico_reason(e, flag))
+    }
+
+    /// The free arguments, once every option has been taken (pico-args hands them back
+    /// only then): the TARGETs. Anything that looks like an option is repeated or unknown.
+    fn free_targets(self) -> Result<Vec<String>, String> {
+        let mut targets = Vec::new();
+        for arg in self.args.finish() {
+            let arg = utf8(&arg, "TARGET")?;
+            if arg.starts_with('-') && arg.len() > 1 {
+                let name = arg.split('=').next().unwrap_or(&arg);
+                let known = self
+                    .asked
+                    .iter()
+                    .find(|spellings| spellings.contains(&name));
+                return Err(if let Some(long) = known.and_then(|s| s.last()) {
+                    format!("{long} is given more than once")
+                } else {
+                    format!("unknown option {:?} (see --help)", short(&arg))
+                });
+            }
+            targets.push(arg);
+        }
+        if targets.len() > MAX_TARGETS {
+            return Err(format!(
+                "at most {MAX_TARGETS} targets at a time, not {}",
+                targets.len()
+            ));
+        }
+        Ok(targets)
+    }
 }
 
 /// The TARGETs, else `HEALTHPROBE_URL`, else `/health` (or `/health/ready`) on the app's
@@ -335,37 +354,6 @@ fn resolve_targets(
         .iter()
         .map(|text| Target::parse(text, port).map_err(|e| format!("{source}: {e}")))
         .collect()
-}
-
-/// A single-valued option: the flag, else its environment variable.
-fn option(
-    args: &mut Arguments,
-    env: &dyn Fn(&str) -> Option<OsString>,
-    keys: &[&'static str],
-    variable_name: Option<&str>,
-) -> Result<Option<String>, String> {
-    let flag = keys.last().copied().unwrap_or_default();
-    let value = match keys {
-        [short, long] => args.opt_value_from_fn([*short, *long], keep),
-        _ => args.opt_value_from_fn(flag, keep),
-    }
-    .map_err(|e| pico_reason(e, flag))?;
-    match value {
-        Some(value) => Ok(Some(value)),
-        None => match variable_name {
-            Some(name) => variable(env, name),
-            None => Ok(None),
-        },
-    }
-}
-
-fn repeated(args: &mut Arguments, keys: &[&'static str]) -> Result<Vec<String>, String> {
-    let flag = keys.last().copied().unwrap_or_default();
-    match keys {
-        [short, long] => args.values_from_fn([*short, *long], keep),
-        _ => args.values_from_fn(flag, keep),
-    }
-    .map_err(|e| pico_reason(e, flag))
 }
 
 /// An environment variable; set but empty is a mistake worth reporting, not a default.

@@ -130,6 +130,21 @@ fn configuration_errors_are_one_line_and_exit_1() {
             "--timeout is given more than once",
         ),
         (&["-q", "-v"], &[], "contradict"),
+        (
+            &["--wait", "1s", "--wait", "2s"],
+            &[],
+            "--wait is given more than once",
+        ),
+        (
+            &["--unix-socket=/a", "--unix-socket=/b"],
+            &[],
+            "--unix-socket is given more than once",
+        ),
+        (
+            &["--insecure", "--insecure"],
+            &[],
+            "--insecure is given more than once",
+        ),
         (&["ftp://host/x"], &[], "only http://"),
         (&["http://user:pw@host/x"], &[], "credentials"),
         (&["http://[::1/x"], &[], "unclosed ["),
