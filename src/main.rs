@@ -28,7 +28,7 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
             let verdict = match settings.wait {
                 Some(wait) => {
                     process::exit_on_termination();
-                    wait::until_healthy(&settings, wait, settings.interval)
+                    wait::until_healthy(&settings, wait)
                 }
                 None => probe(&settings),
             };

@@ -132,24 +132,34 @@ impl Resolver for HostResolver {
     }
 }
 
-/// getaddrinfo cannot be cancelled, so it runs in a thread the probe stops waiting for at
-/// the deadline; the process exits soon after, taking the thread with it.
+/// The system resolver: getaddrinfo cannot be cancelled, so it is abandoned at the deadline.
 fn lookup(name: &str, port: u16, clock: Clock) -> Result<Vec<SocketAddr>, Error> {
-    let (tx, rx) = mpsc::sync_channel(1);
     let query = (name.to_string(), port);
+    let found = abandon_at_deadline(clock, Timeout::Resolve, move || {
+        query.to_socket_addrs().map(Iterator::collect::<Vec<_>>)
+    })?;
+    match found {
+        Ok(addrs) if !addrs.is_empty() => Ok(addrs),
+        _ => Err(Error::HostNotFound),
+    }
+}
+
+/// Runs a call that cannot be cancelled in a thread, and stops waiting for it at the
+/// deadline; the process exits soon after, taking the thread with it.
+fn abandon_at_deadline<T: Send + 'static>(
+    clock: Clock,
+    phase: Timeout,
+    call: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Error> {
+    let (tx, rx) = mpsc::sync_channel(1);
     thread::Builder::new()
         .stack_size(64 * 1024)
         .spawn(move || {
-            let result = query.to_socket_addrs().map(Iterator::collect::<Vec<_>>);
-            let _ = tx.send(result);
+            let _ = tx.send(call());
         })
         .map_err(Error::Io)?;
-    let left = clock.left().ok_or(Error::Timeout(Timeout::Resolve))?;
-    match rx.recv_timeout(left) {
-        Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
-        Ok(_) => Err(Error::HostNotFound),
-        Err(_) => Err(Error::Timeout(Timeout::Resolve)),
-    }
+    let left = clock.left().ok_or(Error::Timeout(phase))?;
+    rx.recv_timeout(left).map_err(|_| Error::Timeout(phase))
 }
 
 /// Connects to the resolved addresses in turn, sharing what is left of the deadline
@@ -194,19 +204,11 @@ impl Dialer {
     /// Connects to a Unix domain socket. connect(2) there blocks while the listener's
     /// backlog is full, so it runs in a thread the deadline can abandon, as name lookups do.
     pub fn dial_unix(&self, path: &Path) -> Result<UnixStream, Error> {
-        let (tx, rx) = mpsc::sync_channel(1);
         let target = path.to_path_buf();
-        thread::Builder::new()
-            .stack_size(64 * 1024)
-            .spawn(move || {
-                let _ = tx.send(UnixStream::connect(target));
-            })
-            .map_err(Error::Io)?;
-        let left = self.clock.left().ok_or(Error::Timeout(Timeout::Connect))?;
-        let stream = match rx.recv_timeout(left) {
-            Ok(result) => result.map_err(Error::Io)?,
-            Err(_) => return Err(Error::Timeout(Timeout::Connect)),
-        };
+        let stream = abandon_at_deadline(self.clock, Timeout::Connect, move || {
+            UnixStream::connect(target)
+        })?
+        .map_err(Error::Io)?;
         record(&self.trace, |t| {
             t.connected = Some(self.clock.since_start())
         });

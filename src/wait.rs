@@ -8,10 +8,10 @@ use crate::args::Settings;
 use crate::verdict::{Category, Verdict};
 use crate::{duration, probe, report};
 
-/// Probes every `interval` until a probe is healthy or `wait` has passed. Each attempt
-/// keeps its own `--timeout`, cut short where the wait ends first; every failed attempt
-/// but the last is reported on stderr. Returns the last attempt's verdict.
-pub fn until_healthy(settings: &Settings, wait: Duration, interval: Duration) -> Verdict {
+/// Probes every `settings.interval` until a probe is healthy or `wait` has passed. Each
+/// attempt keeps its own `--timeout`, cut short where the wait ends first; every failed
+/// attempt but the last is reported on stderr. Returns the last attempt's verdict.
+pub fn until_healthy(settings: &Settings, wait: Duration) -> Verdict {
     let started = Instant::now();
     let give_up = started + wait;
     let mut attempts = 0u32;
@@ -21,12 +21,11 @@ pub fn until_healthy(settings: &Settings, wait: Duration, interval: Duration) ->
         let mut attempt = settings.clone();
         attempt.timeout = settings.timeout.min(left).max(Duration::from_millis(1));
         let mut verdict = probe(&attempt);
-        let next = Instant::now() + interval;
-        if verdict.category == Category::Healthy
-            || verdict.category == Category::Error
-            || next >= give_up
-        {
-            if verdict.category != Category::Healthy {
+        let next = Instant::now() + settings.interval;
+        let settled = matches!(verdict.category, Category::Healthy | Category::Error);
+        if settled || next >= give_up {
+            // A configuration error is not retried, and not a wait that gave up.
+            if !settled {
                 verdict.reason = format!(
                     "{} (gave up waiting after {}, {attempts} attempts)",
                     verdict.reason,
