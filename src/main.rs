@@ -18,6 +18,10 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
     process::ignore_sigpipe();
     // SAFETY: these are the arguments the C runtime passed to this very `main`.
     let argv = unsafe { process::args(argc, argv) };
+    process::exit(run(argv))
+}
+
+fn run(argv: Vec<std::ffi::OsString>) -> c_int {
     let env = |name: &str| std::env::var_os(name);
     let (verdict, text) = match args::parse(argv, &env) {
         Ok(Command::Help) => return print(args::HELP),
