@@ -2,19 +2,25 @@
  *
  *   launch rss  CMD [ARGS]   prints "<peak KiB> <exit code> <signal>"
  *   launch time CMD [ARGS]   prints "<wall ns> <user us> <sys us> <exit code> <signal>"
+ *   launch trace CMD [ARGS]  prints each address of CMD's own code that ran, once, in hex,
+ *                            relative to where CMD was loaded, in the order first run
  *
  * rss: the peak is VmHWM read from /proc/PID/status at the moment the child exits, caught
  * with ptrace's exit event while its memory still exists: the high-water mark of the
  * exec'd image alone. ru_maxrss would not do: on exec Linux folds the pre-exec image's
  * high-water mark (the launcher's, or a test harness's) into it.
  * time: wall clock from fork to reaping, and the child's own CPU from wait4(); no ptrace,
- * which would slow the child. Exit code or signal is -1/0 when not applicable. */
+ * which would slow the child. Exit code or signal is -1/0 when not applicable.
+ * trace: single-steps the real binary on the real CPU (a CPU emulator would take other
+ * CPU-feature paths), for benches/hot-text, which links that code together. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,9 +90,51 @@ static int timed(char **argv) {
     return 0;
 }
 
+static int trace(char **argv) {
+    int status = 0;
+    pid_t pid = start(argv, 1);
+    if (pid < 0 || waitpid(pid, &status, 0) < 0) return 2;
+    ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACEEXEC);
+    ptrace(PTRACE_CONT, pid, 0, 0);
+    if (waitpid(pid, &status, 0) < 0 || status >> 16 != PTRACE_EVENT_EXEC) return 2;
+    /* The binary's mappings: from the first (its base) to the end of the last. */
+    char path[64], line[512], exe[512];
+    snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+    ssize_t n = readlink(path, exe, sizeof exe - 1);
+    if (n <= 0) return 2;
+    exe[n] = 0;
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *maps = fopen(path, "r");
+    unsigned long base = 0, end = 0, lo, hi;
+    while (maps && fgets(line, sizeof line, maps)) {
+        char *name = strchr(line, '/');
+        if (!name || strncmp(name, exe, strlen(exe)) != 0) continue;
+        if (sscanf(line, "%lx-%lx", &lo, &hi) != 2) continue;
+        if (!base) base = lo;
+        end = hi;
+    }
+    if (maps) fclose(maps);
+    if (!base) return 2;
+    unsigned char *seen = calloc(end - base, 1);
+    if (!seen) return 2;
+    for (;;) {
+        struct user_regs_struct regs;
+        if (ptrace(PTRACE_GETREGS, pid, 0, &regs) == 0 && regs.rip >= base && regs.rip < end &&
+            !seen[regs.rip - base]) {
+            seen[regs.rip - base] = 1;
+            printf("%lx\n", (unsigned long)(regs.rip - base));
+        }
+        int stop = WIFSTOPPED(status) ? WSTOPSIG(status) : 0;
+        if (ptrace(PTRACE_SINGLESTEP, pid, 0, stop == SIGTRAP ? 0 : stop) < 0) break;
+        if (waitpid(pid, &status, 0) < 0 || WIFEXITED(status) || WIFSIGNALED(status)) break;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) return 2;
     if (strcmp(argv[1], "rss") == 0) return rss(argv + 2);
     if (strcmp(argv[1], "time") == 0) return timed(argv + 2);
+    if (strcmp(argv[1], "trace") == 0) return trace(argv + 2);
     return 2;
 }
