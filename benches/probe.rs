@@ -1,14 +1,17 @@
 //! `cargo bench`: the per-probe cost of healthprobe beside its peers, in one run.
 //!
 //! One loopback server (nginx when installed, else an in-process one) serves `/health`;
-//! every tool probes it, interleaved A B C … A B C … after a warm-up. Per run: wall time and
+//! every tool probes it, interleaved A B C … A B C … after a warm-up, beside two references:
+//! a do-nothing static binary (the process-start floor) and a bare C socket probe (the
+//! network floor: process start plus the kernel's TCP work). Per run: wall time and
 //! user+sys CPU of the child alone (`tests/support/launch.c time`, fork to wait4), peak
 //! RSS of the child alone (`launch.c rss`, VmHWM at exit via ptrace), and the system calls
 //! of one healthy probe (`strace -f -c`). Prints a markdown table of medians with the
 //! p10–p90 spread, and healthprobe/peer ratios of the medians.
 //!
 //! `BENCH_RUNS` sets the interleaved rounds (default 200). Peers that are not installed
-//! are skipped with a note: `apt-get install busybox-static nginx-light curl nodejs strace`.
+//! are skipped with a note: `apt-get install busybox-static nginx-light curl nodejs strace
+//! musl-tools`.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -75,6 +78,14 @@ fn main() {
         format!("require('http').get('{url}', r => process.exit(r.statusCode === 200 ? 0 : 1))");
     peer("node one-liner", "node", vec!["-e".into(), script]);
     tools.push(tool("do-nothing floor", vec![floor.display().to_string()]));
+    match build_bare_probe(&work) {
+        Some(bare) => {
+            let port = url.rsplit(':').next().unwrap().split('/').next().unwrap();
+            let args = vec![bare, "127.0.0.1".into(), port.into(), "/health".into()];
+            tools.push(tool("bare socket probe (C, network floor)", args));
+        }
+        None => skipped.push("bare socket probe (cc -static failed: no static libc)".into()),
+    }
 
     for tool in &mut tools {
         for _ in 0..WARM_UP {
@@ -194,6 +205,25 @@ fn build_floor(work: &Path) -> PathBuf {
         .status();
     assert!(ok.is_ok_and(|s| s.success()), "rustc builds the floor");
     out
+}
+
+/// The network floor (`benches/support/bare_probe.c`), static like the other binaries:
+/// on musl like healthprobe when musl-gcc is there (Debian's musl-tools), else on glibc,
+/// whose start-up costs more.
+fn build_bare_probe(work: &Path) -> Option<String> {
+    let out = work.join("bare_probe");
+    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/support/bare_probe.c");
+    let compiler = which("musl-gcc").unwrap_or_else(|| "cc".into());
+    let ok = Command::new(&compiler)
+        .args(["-O2", "-static", "-o"])
+        .arg(&out)
+        .arg(source)
+        .status();
+    if !ok.is_ok_and(|s| s.success()) {
+        return None;
+    }
+    eprintln!("bare socket probe built by {compiler}");
+    Some(out.display().to_string())
 }
 
 /// Keeps the server alive for the run.
