@@ -11,18 +11,20 @@ How: builds the release binary with a link map, single-steps real probes on the
 real CPU (tests/support/launch.c `trace`), maps every address that ran to the linker input
 section holding it, and writes those sections in the order they first ran: the healthy
 `-q` probe first (the case the benchmark measures), then a default, an unhealthy and an
-unreachable probe. Names are written with their hashes wildcarded, so a new compiler or a
+unreachable probe, then (from the `tls` build) an HTTPS probe. Names are written with their hashes wildcarded, so a new compiler or a
 small code change leaves the order mostly right rather than silently empty.
 
 Run from the repository root after changing what a probe runs: `python3 benches/hot_text.py`.
-Needs cc and a Linux x86_64 machine; tests/memory.rs fails if the layout stops paying off.
+Needs cc, openssl and a Linux x86_64 machine; takes a few minutes; tests/memory.rs fails if the layout stops paying off.
 """
 
 import bisect
 import http.server
 import os
 import re
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -33,14 +35,22 @@ TARGET = "x86_64-unknown-linux-musl"
 SCRIPT = os.path.join(ROOT, "src", "hot.ld")
 
 
-def build():
-    """The release binary, built as shipped, and its GNU ld link map."""
-    link_map = os.path.join(WORK, "healthprobe.map")
+def build(features):
+    """The release binary, built as shipped with `features`, and its GNU ld link map."""
+    name = "-".join(["healthprobe", *features])
+    link_map = os.path.join(WORK, f"{name}.map")
     env = dict(os.environ, CARGO_TARGET_DIR=WORK, RUSTFLAGS=f"-C link-arg=-Wl,-Map={link_map}")
-    subprocess.run(["cargo", "build", "--release", "--target", TARGET], cwd=ROOT, env=env, check=True)
-    launcher = os.path.join(WORK, "launch")
-    subprocess.run(["cc", "-O2", "-o", launcher, os.path.join(ROOT, "tests/support/launch.c")], check=True)
-    return os.path.join(WORK, TARGET, "release", "healthprobe"), link_map, launcher
+    command = ["cargo", "build", "--release", "--target", TARGET, "--features", ",".join(features)]
+    subprocess.run(command, cwd=ROOT, env=env, check=True)
+    binary = os.path.join(WORK, name)  # each build overwrites release/healthprobe
+    shutil.copy(os.path.join(WORK, TARGET, "release", "healthprobe"), binary)
+    return binary, link_map
+
+
+def launcher():
+    path = os.path.join(WORK, "launch")
+    subprocess.run(["cc", "-O2", "-o", path, os.path.join(ROOT, "tests/support/launch.c")], check=True)
+    return path
 
 
 class Health(http.server.BaseHTTPRequestHandler):
@@ -57,10 +67,34 @@ class Health(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def serve():
+def serve(tls=None):
+    """A loopback server of /health (200) and anything else (503); HTTPS with `tls`, an
+    (certificate, key) pair."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    scheme = "http"
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}"
+    return f"{scheme}://127.0.0.1:{server.server_address[1]}"
+
+
+def certificates():
+    """A CA and a certificate it signed for 127.0.0.1, made with openssl: (ca, cert, key)."""
+    path = lambda name: os.path.join(WORK, name)  # noqa: E731
+    with open(path("san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    for command in [
+        ["req", "-x509", *curve, "-keyout", path("ca.key"), "-out", path("ca.pem"), "-subj", "/CN=hot-text CA", "-days", "1"],
+        ["req", *curve, "-keyout", path("leaf.key"), "-out", path("leaf.csr"), "-subj", "/CN=127.0.0.1"],
+        ["x509", "-req", "-in", path("leaf.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
+         "-CAcreateserial", "-out", path("leaf.pem"), "-days", "1", "-extfile", path("san.ext")],
+    ]:
+        subprocess.run(["openssl", *command], check=True, capture_output=True)
+    return path("ca.pem"), path("leaf.pem"), path("leaf.key")
 
 
 def refused_url():
@@ -129,15 +163,27 @@ def layout(addresses, inputs):
 
 
 def main():
-    binary, link_map, launcher = build()
-    base = serve()
-    probes = [
-        ["-q", f"{base}/health"],
-        [f"{base}/health"],
-        [f"{base}/down"],
-        [refused_url()],
-    ]
-    code = layout([a for p in probes for a in code_run(launcher, binary, p)], sections(link_map))
+    os.makedirs(WORK, exist_ok=True)
+    trace = launcher()
+    plain = serve()
+    ca, cert, key = certificates()
+    https = serve((cert, key))
+    # Single-stepped, a TLS handshake takes a minute: the deadline must not end it.
+    slow = ["--timeout", "600s"]
+    runs = {
+        (): [["-q", f"{plain}/health"], [f"{plain}/health"], [f"{plain}/down"], [refused_url()]],
+        ("tls",): [["-q", *slow, "--cacert", ca, f"{https}/health"]],
+    }
+    # The plain build's order first: it is the one the RSS figure is about. The TLS
+    # build shares most of that code, and its own follows.
+    code, seen = [], set()
+    for features, probes in runs.items():
+        binary, link_map = build(features)
+        addresses = [a for args in probes for a in code_run(trace, binary, args)]
+        for rule in layout(addresses, sections(link_map)):
+            if rule[0] not in seen:
+                seen.add(rule[0])
+                code.append(rule)
     size = sum(s for _, s in code)
     with open(SCRIPT, "w") as f:
         f.write(
@@ -151,7 +197,6 @@ def main():
             f.write(f"    {rule}\n")
         f.write("  }\n}\nINSERT BEFORE .text;\n")
     print(f"wrote {SCRIPT}: {len(code)} sections, {size} bytes", file=sys.stderr)
-
 
 if __name__ == "__main__":
     main()
