@@ -4,7 +4,7 @@
 //! `healthprobe::process`.
 #![no_main]
 
-use std::ffi::{c_char, c_int};
+use std::ffi::{OsString, c_char, c_int};
 
 use healthprobe::args::{self, Command, Verbosity};
 use healthprobe::{arena::Arena, probe, process, report, verdict::Verdict, wait};
@@ -21,7 +21,7 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
     process::exit(run(argv))
 }
 
-fn run(argv: Vec<std::ffi::OsString>) -> c_int {
+fn run(argv: Vec<OsString>) -> c_int {
     let env = |name: &str| std::env::var_os(name);
     let (verdict, text) = match args::parse(argv, &env) {
         Ok(Command::Help) => return print(args::HELP),

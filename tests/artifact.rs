@@ -57,7 +57,10 @@ fn release_binary_stays_within_768_kib() {
         return;
     }
     let size = std::fs::metadata(BIN).unwrap().len();
-    assert!(size <= 768 * 1024, "the binary is {size} bytes, over 768 KiB");
+    assert!(
+        size <= 768 * 1024,
+        "the binary is {size} bytes, over 768 KiB"
+    );
 }
 
 /// An empty root holding only the binary, readable by an unprivileged uid.

@@ -12,7 +12,8 @@
  * time: wall clock from fork to reaping, and the child's own CPU from wait4(); no ptrace,
  * which would slow the child. Exit code or signal is -1/0 when not applicable.
  * trace: single-steps the real binary on the real CPU (a CPU emulator would take other
- * CPU-feature paths), for benches/hot-text, which links that code together. */
+ * CPU-feature paths), for benches/hot_text.py, which links that code together. x86_64
+ * only (it reads the instruction pointer by name). */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -91,6 +92,11 @@ static int timed(char **argv) {
 }
 
 static int trace(char **argv) {
+#if !defined(__x86_64__)
+    (void)argv;
+    fprintf(stderr, "launch trace: x86_64 only\n");
+    return 2;
+#else
     int status = 0;
     pid_t pid = start(argv, 1);
     if (pid < 0 || waitpid(pid, &status, 0) < 0) return 2;
@@ -129,6 +135,7 @@ static int trace(char **argv) {
         if (waitpid(pid, &status, 0) < 0 || WIFEXITED(status) || WIFSIGNALED(status)) break;
     }
     return 0;
+#endif
 }
 
 int main(int argc, char **argv) {
