@@ -2,8 +2,9 @@
 //! `src/hot.ld` (made by `benches/hot_text.py`) lays out the code a probe runs together,
 //! so a probe pages in ~300 KiB less of the binary in fewer faults (tests/memory.rs holds
 //! it to that); `src/discard.ld` drops unwind tables that `panic = "abort"` never uses.
-//! Relative relocations are packed (RELR, read by musl ≥ 1.2.4's static-PIE start-up):
-//! 26 KB of `.rela.dyn` become 0.4 KB, which a probe no longer reads at start.
+//! Relative relocations are packed (RELR, read by musl ≥ 1.2.4's static-PIE start-up,
+//! bundled with Rust ≥ 1.93: Cargo.toml's rust-version): 26 KB of `.rela.dyn` become
+//! 0.4 KB, which a probe no longer reads at start.
 
 use std::path::Path;
 
