@@ -193,7 +193,7 @@ fn build_floor(work: &Path) -> PathBuf {
         .args(["--edition", "2024", "--target", "x86_64-unknown-linux-musl"])
         .args([
             "-C",
-            "opt-level=s",
+            "opt-level=z",
             "-C",
             "lto=fat",
             "-C",
