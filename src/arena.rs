@@ -190,7 +190,7 @@ mod tests {
             let layout = Layout::from_size_align(size, align).unwrap();
             let fill = i as u8;
             // SAFETY: non-zero size; the block is filled within its size.
-            let ptr = if seed % 2 == 0 {
+            let ptr = if seed.is_multiple_of(2) {
                 let ptr = unsafe { arena.alloc_zeroed(layout) };
                 assert!((0..size).all(|j| unsafe { *ptr.add(j) } == 0), "not zeroed");
                 ptr
@@ -201,7 +201,7 @@ mod tests {
             assert_eq!(ptr as usize % align, 0);
             unsafe { ptr.write_bytes(fill, size) };
             live.push((ptr, layout, fill));
-            if seed % 3 == 0 {
+            if seed.is_multiple_of(3) {
                 let (ptr, layout, fill) = live.swap_remove((seed as usize / 3) % live.len());
                 let new_size = 1 + (seed as usize / 7) % 90_000;
                 // SAFETY: `ptr` is live with `layout`; new_size is non-zero.
@@ -215,7 +215,7 @@ mod tests {
                     fill,
                 ));
             }
-            if seed % 5 == 0 {
+            if seed.is_multiple_of(5) {
                 let (ptr, layout, fill) = live.pop().unwrap();
                 assert!((0..layout.size()).all(|j| unsafe { *ptr.add(j) } == fill));
                 // SAFETY: live, allocated with this layout.

@@ -65,9 +65,9 @@ pub fn parse(text: &str) -> Result<Duration, String> {
 /// to the millisecond: `3s`, `250ms`, `1.5s`, `2m`.
 pub fn format(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms >= 60_000 && ms % 60_000 == 0 {
+    if ms >= 60_000 && ms.is_multiple_of(60_000) {
         format!("{}m", ms / 60_000)
-    } else if ms >= 1000 && ms % 1000 == 0 {
+    } else if ms >= 1000 && ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else if ms >= 1000 {
         let text = format!("{}.{:03}", ms / 1000, ms % 1000);
