@@ -83,7 +83,10 @@ def serve(tls=None):
 
 def certificates():
     """A CA and a certificate it signed for 127.0.0.1, made with openssl: (ca, cert, key)."""
-    path = lambda name: os.path.join(WORK, name)  # noqa: E731
+
+    def path(name):
+        return os.path.join(WORK, name)
+
     with open(path("san.ext"), "w") as f:
         f.write("subjectAltName=IP:127.0.0.1\n")
     curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
