@@ -170,18 +170,13 @@ fn count_syscalls(strace: &str, work: &Path, argv: &[String]) -> Option<u64> {
 }
 
 fn build_launcher(work: &Path) -> PathBuf {
-    let out = work.join("launch");
-    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/launch.c");
-    let ok = Command::new("cc")
-        .args(["-O2", "-o"])
-        .arg(&out)
-        .arg(source)
-        .status();
-    assert!(
-        ok.is_ok_and(|s| s.success()),
-        "the launcher needs a C compiler (cc)"
-    );
-    out
+    support::compile_c(
+        "cc",
+        &["-O2"],
+        "tests/support/launch.c",
+        &work.join("launch"),
+    )
+    .expect("the launcher needs a C compiler (cc)")
 }
 
 /// The floor, compiled with the flags of `[profile.release]` for the same target.
@@ -211,17 +206,14 @@ fn build_floor(work: &Path) -> PathBuf {
 /// on musl like healthprobe when musl-gcc is there (Debian's musl-tools), else on glibc,
 /// whose start-up costs more.
 fn build_bare_probe(work: &Path) -> Option<String> {
-    let out = work.join("bare_probe");
-    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/support/bare_probe.c");
     let compiler = which("musl-gcc").unwrap_or_else(|| "cc".into());
-    let ok = Command::new(&compiler)
-        .args(["-O2", "-static", "-o"])
-        .arg(&out)
-        .arg(source)
-        .status();
-    if !ok.is_ok_and(|s| s.success()) {
-        return None;
-    }
+    let source = "benches/support/bare_probe.c";
+    let out = support::compile_c(
+        &compiler,
+        &["-O2", "-static"],
+        source,
+        &work.join("bare_probe"),
+    )?;
     eprintln!("bare socket probe built by {compiler}");
     Some(out.display().to_string())
 }

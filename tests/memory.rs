@@ -20,14 +20,7 @@ fn launcher() -> Option<&'static PathBuf> {
     LAUNCHER
         .get_or_init(|| {
             let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("launch");
-            let source = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/launch.c");
-            let built = Command::new("cc")
-                .args(["-O2", "-o"])
-                .arg(&out)
-                .arg(source)
-                .status()
-                .is_ok_and(|s| s.success());
-            built.then_some(out)
+            support::compile_c("cc", &["-O2"], "tests/support/launch.c", &out)
         })
         .as_ref()
 }

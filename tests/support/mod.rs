@@ -74,6 +74,24 @@ pub fn which(program: &str) -> Option<std::path::PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Compiles one C file of this repository (`source`, relative to its root) to `out` with
+/// `compiler` and `flags`; `None` if that fails (no compiler, say).
+pub fn compile_c(
+    compiler: &str,
+    flags: &[&str],
+    source: &str,
+    out: &std::path::Path,
+) -> Option<std::path::PathBuf> {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(source);
+    let status = Command::new(compiler)
+        .args(flags)
+        .arg("-o")
+        .arg(out)
+        .arg(source)
+        .status();
+    status.is_ok_and(|s| s.success()).then(|| out.to_path_buf())
+}
+
 /// No test run may take longer than this, whatever the binary does.
 const HARD_LIMIT: Duration = Duration::from_secs(20);
 
