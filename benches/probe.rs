@@ -179,27 +179,34 @@ fn build_launcher(work: &Path) -> PathBuf {
     .expect("the launcher needs a C compiler (cc)")
 }
 
-/// The floor, compiled with the flags of `[profile.release]` for the same target.
+/// The floor: a package of its own holding `benches/support/floor.rs`, with this crate's
+/// `[profile.release]` copied in, built by cargo under this repository, so that it gets
+/// the same toolchain and the same std (`.cargo/config.toml`) as healthprobe.
 fn build_floor(work: &Path) -> PathBuf {
-    let out = work.join("floor");
+    let dir = work.join("floor");
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .expect("Cargo.toml reads");
+    let profile = manifest
+        .split("\n[")
+        .find(|section| section.starts_with("profile.release]"))
+        .expect("Cargo.toml has [profile.release]");
     let source = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/support/floor.rs");
-    let ok = Command::new("rustc")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["--edition", "2024", "--target", "x86_64-unknown-linux-musl"])
-        .args([
-            "-C",
-            "opt-level=z",
-            "-C",
-            "lto=fat",
-            "-C",
-            "codegen-units=1",
-        ])
-        .args(["-C", "panic=abort", "-C", "strip=symbols", "-o"])
-        .arg(&out)
-        .arg(source)
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"floor\"\nedition = \"2024\"\n\n[[bin]]\nname = \"floor\"\n\
+             path = \"{source}\"\n\n[workspace]\n\n[{profile}"
+        ),
+    )
+    .unwrap();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let ok = Command::new(cargo)
+        .current_dir(&dir)
+        .args(["build", "--release", "--quiet", "--target-dir", "target"])
         .status();
-    assert!(ok.is_ok_and(|s| s.success()), "rustc builds the floor");
-    out
+    assert!(ok.is_ok_and(|s| s.success()), "cargo builds the floor");
+    dir.join("target/x86_64-unknown-linux-musl/release/floor")
 }
 
 /// The network floor (`benches/support/bare_probe.c`), static like the other binaries:

@@ -66,7 +66,7 @@ impl Arena {
         let base = self.base() as usize;
         let mut start = 0;
         self.next
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |next| {
+            .try_update(Ordering::SeqCst, Ordering::SeqCst, |next| {
                 start = (base + next).checked_next_multiple_of(align)? - base;
                 let end = start.checked_add(size)?;
                 (end <= SIZE).then_some(end)

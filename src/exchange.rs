@@ -142,7 +142,7 @@ fn request(
                     if verbose {
                         details.push(body_line(&read, settings));
                     }
-                    body = Some(read).filter(|_| wanted == BODY_CAP);
+                    body = (wanted == BODY_CAP).then_some(read);
                 }
                 // A body read only for show must not change the verdict.
                 Err(e) if wanted == PEEK => details.push(format!("body: not read ({e})")),

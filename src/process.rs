@@ -11,13 +11,13 @@
 //! It also ends through `_exit`, for the reason given at [`exit`].
 #![allow(unsafe_code)]
 
-use std::ffi::{CStr, OsStr, OsString, c_char, c_int};
+use std::ffi::{CStr, OsStr, OsString, c_char, c_int, c_void};
 use std::os::unix::ffi::OsStrExt;
 
 unsafe extern "C" {
     /// libc's `signal(2)` wrapper; the handler is a plain address (`SIG_IGN` is 1).
     fn signal(signum: c_int, handler: usize) -> usize;
-    fn write(fd: c_int, buf: *const u8, count: usize) -> isize;
+    fn write(fd: c_int, buf: *const c_void, count: usize) -> isize;
     fn _exit(status: c_int) -> !;
 }
 
@@ -66,7 +66,7 @@ pub fn exit_on_termination() {
         const LINE: &[u8] = b"timeout: the wait was stopped by a signal\n";
         // SAFETY: write(2) and _exit(2) are async-signal-safe; LINE is a static.
         unsafe {
-            write(1, LINE.as_ptr(), LINE.len());
+            write(1, LINE.as_ptr().cast(), LINE.len());
             _exit(1);
         }
     }
