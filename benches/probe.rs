@@ -183,7 +183,7 @@ fn build_launcher(work: &Path) -> PathBuf {
 /// `[profile.release]` copied in, built by cargo under this repository, so that it gets
 /// the same toolchain and the same std (`.cargo/config.toml`) as healthprobe.
 fn build_floor(work: &Path) -> PathBuf {
-    let dir = work.join("floor");
+    let dir = work.join("floor-package");
     let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
         .expect("Cargo.toml reads");
     let profile = manifest
