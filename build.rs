@@ -3,7 +3,7 @@
 //! so a probe pages in ~300 KiB less of the binary in fewer faults (tests/memory.rs holds
 //! it to that); `src/discard.ld` drops unwind tables that `panic = "abort"` never uses.
 //! Relative relocations are packed (RELR, read by musl ≥ 1.2.4's static-PIE start-up,
-//! bundled with Rust ≥ 1.93: Cargo.toml's rust-version): 26 KB of `.rela.dyn` become
+//! bundled with Rust ≥ 1.93, below Cargo.toml's rust-version): 26 KB of `.rela.dyn` become
 //! 0.4 KB, which a probe no longer reads at start.
 
 use std::path::Path;
