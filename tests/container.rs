@@ -238,6 +238,23 @@ fn dockerfile_healthcheck_runs_as_docker_would() {
     std::fs::remove_dir_all(root).unwrap();
 }
 
+/// The image builds with the toolchain rust-toolchain.toml pins; it names it rather than
+/// copying the file, whose components (rustfmt, clippy) an image build does not need.
+#[test]
+fn dockerfile_builds_with_the_pinned_toolchain() {
+    let channel = include_str!("../rust-toolchain.toml")
+        .lines()
+        .find_map(|line| line.strip_prefix("channel = "))
+        .expect("rust-toolchain.toml names a channel")
+        .trim_matches('"');
+    let pin = format!("ARG RUST_TOOLCHAIN={channel}\n");
+    assert!(
+        include_str!("../Dockerfile.example").contains(&pin),
+        "Dockerfile.example should say `{}`",
+        pin.trim_end()
+    );
+}
+
 #[test]
 fn dockerfile_passes_hadolint() {
     let dockerfile = concat!(env!("CARGO_MANIFEST_DIR"), "/Dockerfile.example");
