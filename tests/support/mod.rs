@@ -83,13 +83,18 @@ pub fn compile_c(
     out: &std::path::Path,
 ) -> Option<std::path::PathBuf> {
     let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(source);
+    // Each test runs in a process of its own (panic-abort-tests), so another one may be
+    // running `out` right now: writing over it would fail with "text file busy", while a
+    // rename replaces it atomically and leaves the running copy alone.
+    let fresh = out.with_extension(format!("new-{}", std::process::id()));
     let status = Command::new(compiler)
         .args(flags)
         .arg("-o")
-        .arg(out)
+        .arg(&fresh)
         .arg(source)
         .status();
-    status.is_ok_and(|s| s.success()).then(|| out.to_path_buf())
+    (status.is_ok_and(|s| s.success()) && std::fs::rename(&fresh, out).is_ok())
+        .then(|| out.to_path_buf())
 }
 
 /// No test run may take longer than this, whatever the binary does.
