@@ -21,12 +21,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Larger than a probe needs with a full 64 KiB body check; untouched pages cost nothing.
 pub const SIZE: usize = 1 << 20;
 
-#[repr(C, align(4096))]
 struct Memory(UnsafeCell<[u8; SIZE]>);
 
 /// A bump allocator over [`SIZE`] bytes.
+///
+/// The cursors come first and nothing is page-aligned, so that they share a page with the
+/// first allocations and with the statics linked before the arena: page-aligned, with the
+/// cursors past the end, a probe touched three more pages of `.bss` (two of them faulted
+/// twice, read before written).
+#[repr(C)]
 pub struct Arena {
-    memory: Memory,
     /// Offset of the first free byte. Only ever moved by compare-and-swap, so each byte
     /// range is handed to exactly one caller.
     next: AtomicUsize,
@@ -34,6 +38,7 @@ pub struct Arena {
     /// `.bss`, so a zeroed allocation there needs no writing, and no page is touched
     /// before it is used.
     fresh: AtomicUsize,
+    memory: Memory,
 }
 
 // SAFETY: the arena's bytes are only reached through pointers handed out by `alloc`,
