@@ -39,8 +39,12 @@ def build(features):
     """The release binary, built as shipped with `features`, and its GNU ld link map."""
     name = "-".join(["healthprobe", *features])
     link_map = os.path.join(WORK, f"{name}.map")
-    env = dict(os.environ, CARGO_TARGET_DIR=WORK, RUSTFLAGS=f"-C link-arg=-Wl,-Map={link_map}")
-    command = ["cargo", "build", "--release", "--target", TARGET, "--features", ",".join(features)]
+    env = dict(os.environ, CARGO_TARGET_DIR=WORK)
+    # The flag goes to the binary's link alone (`cargo rustc`): in RUSTFLAGS it would enter
+    # every crate's metadata hash, so every mangled name — and with v0 mangling the length
+    # of its hashes and the order of `dyn` bounds — would differ from the shipped build's.
+    command = ["cargo", "rustc", "--release", "--bin", "healthprobe", "--target", TARGET,
+               "--features", ",".join(features), "--", "-C", f"link-arg=-Wl,-Map={link_map}"]
     subprocess.run(command, cwd=ROOT, env=env, check=True)
     binary = os.path.join(WORK, name)  # each build overwrites release/healthprobe
     shutil.copy(os.path.join(WORK, TARGET, "release", "healthprobe"), binary)
