@@ -88,7 +88,9 @@ fn release_binary_stays_within_600_kib() {
 #[test]
 fn release_binary_has_no_unwind_tables_and_packed_relocations() {
     if cfg!(debug_assertions) {
-        eprintln!("SKIP: debug build (cargo test --release)");
+        eprintln!(
+            "SKIP release_binary_has_no_unwind_tables_and_packed_relocations: debug build (cargo test --release)"
+        );
         return;
     }
     let elf = std::fs::read(BIN).unwrap();
