@@ -72,9 +72,7 @@ fn arm64_binary_resolves_localhost_in_an_empty_root() {
         return;
     }
     // The root holds the probe and the (static) emulator only: no /etc, no libc.
-    let root = std::env::temp_dir().join(format!("healthprobe-arm64-root-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&root).unwrap();
+    let root = support::scratch_dir("arm64-root");
     std::fs::copy(arm64_binary(), root.join("healthprobe")).unwrap();
     std::fs::copy(&qemu, root.join("qemu")).unwrap();
     let app = Server::on(TcpListener::bind("127.0.0.1:0").unwrap(), |c| {

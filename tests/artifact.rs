@@ -115,9 +115,7 @@ fn release_binary_has_no_unwind_tables_and_packed_relocations() {
 
 /// An empty root holding only the binary, readable by an unprivileged uid.
 fn empty_root(name: &str) -> PathBuf {
-    let root = std::env::temp_dir().join(format!("healthprobe-root-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&root).unwrap();
+    let root = support::scratch_dir(&format!("root-{name}"));
     std::fs::copy(BIN, root.join("healthprobe")).unwrap();
     root
 }

@@ -186,9 +186,7 @@ fn unix_server(path: &std::path::Path, hang: bool) -> std::os::unix::net::UnixLi
 
 #[test]
 fn unix_socket_carries_the_request() {
-    let dir = std::env::temp_dir().join(format!("healthprobe-unix-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::scratch_dir("unix");
     let sock = dir.join("app.sock");
     let _listener = unix_server(&sock, false);
     let path = sock.to_str().unwrap();
@@ -241,9 +239,7 @@ fn unix_socket_carries_the_request() {
 #[test]
 fn unix_socket_permission_denied_is_unreachable() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = std::env::temp_dir().join(format!("healthprobe-unix-perm-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::scratch_dir("unix-perm");
     let sock = dir.join("private.sock");
     let _listener = unix_server(&sock, false);
     std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o600)).unwrap();

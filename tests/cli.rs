@@ -199,8 +199,7 @@ fn https_and_tls_options_need_the_tls_build() {
 
 #[test]
 fn secret_file_errors_never_print_the_value() {
-    let dir = std::env::temp_dir().join(format!("healthprobe-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::scratch_dir("cli");
     let file = dir.join("bad");
     std::fs::write(&file, "top-secret\r\nInjected: 1\n").unwrap();
     let run = run(&["--secret-header", &format!("X-Token:{}", file.display())]);

@@ -144,8 +144,7 @@ impl Drop for App {
 
 /// An image root: the binary at the path the HEALTHCHECK names, and nothing else.
 fn image_root(binary: &str) -> PathBuf {
-    let root = std::env::temp_dir().join(format!("healthprobe-image-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
+    let root = support::scratch_dir("image");
     let target = root.join(binary.trim_start_matches('/'));
     std::fs::create_dir_all(target.parent().unwrap()).unwrap();
     std::fs::copy(BIN, &target).unwrap();

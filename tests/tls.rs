@@ -50,9 +50,7 @@ impl Pki {
             format!("healthprobe test {name} CA"),
         );
         let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
-        let dir =
-            std::env::temp_dir().join(format!("healthprobe-tls-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = support::scratch_dir(&format!("tls-{name}"));
         let pki = Pki { ca, dir };
         pki.write("ca.pem", &pki.ca.pem());
         pki

@@ -200,8 +200,7 @@ fn request_headers_default_and_extra() {
 
 #[test]
 fn secret_header_reaches_the_server_and_no_output() {
-    let dir = std::env::temp_dir().join(format!("healthprobe-secret-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = support::scratch_dir("secret");
     let file = dir.join("token");
     std::fs::write(&file, "Bearer s3cr3t-t0ken\n").unwrap();
     let secret_arg = format!("Authorization:{}", file.display());

@@ -61,6 +61,16 @@ pub fn arm64_tls_binary() -> &'static std::path::Path {
     })
 }
 
+/// An empty directory `healthprobe-{name}-{pid}` under the system's temporary directory,
+/// cleared of anything an earlier run left there. Each test runs in a process of its own,
+/// so the name is the test's alone.
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("healthprobe-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// qemu's user-mode emulator for arm64, if installed (Debian: qemu-user-static).
 pub fn qemu_aarch64() -> Option<std::path::PathBuf> {
     which("qemu-aarch64-static").or_else(|| which("qemu-aarch64"))
