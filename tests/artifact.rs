@@ -45,6 +45,30 @@ fn program_headers(elf: &[u8]) -> Vec<(u32, usize, usize)> {
         .collect()
 }
 
+/// The ELF section headers: (name, address, size).
+fn sections(elf: &[u8]) -> Vec<(String, u64, u64)> {
+    let u16_at = |o: usize| u16::from_le_bytes(elf[o..o + 2].try_into().unwrap()) as usize;
+    let u32_at = |o: usize| u32::from_le_bytes(elf[o..o + 4].try_into().unwrap()) as usize;
+    let u64_at = |o: usize| u64::from_le_bytes(elf[o..o + 8].try_into().unwrap());
+    let (shoff, shentsize, shnum, shstrndx) = (
+        u64_at(0x28) as usize,
+        u16_at(0x3a),
+        u16_at(0x3c),
+        u16_at(0x3e),
+    );
+    let header = |i: usize| shoff + i * shentsize;
+    let names = u64_at(header(shstrndx) + 24) as usize;
+    (0..shnum)
+        .map(|i| {
+            let at = header(i);
+            let name = &elf[names + u32_at(at)..];
+            let name = &name[..name.iter().position(|&b| b == 0).unwrap()];
+            let name = String::from_utf8_lossy(name).into_owned();
+            (name, u64_at(at + 16), u64_at(at + 32))
+        })
+        .collect()
+}
+
 #[test]
 fn binary_is_static_with_no_interpreter_and_no_libraries() {
     let elf = std::fs::read(BIN).unwrap();
@@ -110,6 +134,32 @@ fn release_binary_has_no_unwind_tables_and_packed_relocations() {
     assert!(
         rela <= 1024,
         "{rela} bytes of RELA relocations: not packed as RELR?"
+    );
+}
+
+/// src/arena.ld: the allocator's 1 MiB arena comes after every other static, so that the C
+/// runtime's statics share the pages a probe touches anyway (one page fault fewer).
+#[test]
+fn the_arena_is_the_last_static() {
+    if cfg!(debug_assertions) {
+        eprintln!("SKIP the_arena_is_the_last_static: debug build (cargo test --release)");
+        return;
+    }
+    let elf = std::fs::read(BIN).unwrap();
+    let sections = sections(&elf);
+    let find = |name: &str| sections.iter().find(|s| s.0 == name);
+    let Some((_, statics_at, statics)) = find(".bss.statics") else {
+        panic!("no .bss.statics section: src/arena.ld not applied?");
+    };
+    let (_, arena_at, arena) = find(".bss").expect("a .bss section");
+    assert!(
+        *statics < 64 * 1024 && *arena >= 1 << 20,
+        "{statics} bytes of statics, {arena} of .bss: is the arena still in section .bss.~arena?"
+    );
+    let end = sections.iter().map(|s| s.1 + s.2).max().unwrap();
+    assert!(
+        statics_at < arena_at && arena_at + arena == end,
+        "the arena is not the last thing in memory"
     );
 }
 
