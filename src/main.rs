@@ -16,15 +16,21 @@ use healthprobe::{arena::Arena, probe, process, report, verdict::Verdict, wait};
 static ALLOCATOR: Arena = Arena::new();
 
 #[unsafe(no_mangle)]
-extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const c_char) -> c_int {
     process::ignore_sigpipe();
-    // SAFETY: these are the arguments the C runtime passed to this very `main`.
-    let argv = unsafe { process::args(argc, argv) };
-    process::exit(run(argv))
+    // SAFETY: these are the arguments and the environment the C runtime passed to this
+    // very `main`.
+    let (argv, variables) = unsafe {
+        (
+            process::args(argc, argv),
+            process::variables(envp, args::reads_variable),
+        )
+    };
+    process::exit(run(argv, &variables))
 }
 
-fn run(argv: Vec<OsString>) -> c_int {
-    let env = |name: &str| std::env::var_os(name);
+fn run(argv: Vec<OsString>, variables: &process::Variables) -> c_int {
+    let env = |name: &str| variables.get(name);
     let (verdict, text) = match args::parse(argv, &env) {
         Ok(Command::Help) => return print(args::HELP),
         Ok(Command::Version) => {

@@ -26,6 +26,40 @@ fn default_target_is_health_on_port() {
     assert!(server.requests()[0].starts_with("GET /health "));
 }
 
+/// The variables are read from a crowded environment (a Kubernetes pod gets several per
+/// Service in its namespace) by their exact names: look-alikes and empty values of other
+/// variables change nothing.
+#[test]
+fn variables_are_found_by_exact_name_in_a_crowded_environment() {
+    let server = Server::answering("200 OK", "ok");
+    let port = server.port();
+    let mut env: Vec<(String, String)> = (0..300)
+        .map(|i| {
+            (
+                format!("SVC_{i}_SERVICE_HOST"),
+                format!("10.0.{}.{}", i / 250, i % 250),
+            )
+        })
+        .collect();
+    for (name, value) in [
+        ("PORTS", "1"),
+        ("XPORT", "1"),
+        ("PORT_", "1"),
+        ("HEALTHPROBE_URLS", "http://127.0.0.1:1/"),
+        ("HEALTHPROBE_TIMEOUTX", "nonsense"),
+        ("HEALTHPROBE", "x"),
+        ("EMPTY", ""),
+        ("PORT", &port),
+        ("ZZZ_LAST", "1"),
+    ] {
+        env.push((name.to_string(), value.to_string()));
+    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    run_env(&[], &env)
+        .expect("healthy")
+        .says(&format!("http://127.0.0.1:{port}/health"));
+}
+
 #[test]
 fn default_port_is_3000() {
     let Ok(listener) = TcpListener::bind("127.0.0.1:3000") else {
