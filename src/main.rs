@@ -19,12 +19,14 @@ static ALLOCATOR: Arena = Arena::new();
 extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const c_char) -> c_int {
     process::ignore_sigpipe();
     // SAFETY: these are the arguments and the environment the C runtime passed to this
-    // very `main`.
+    // very `main`, and no other thread runs yet.
     let (argv, variables) = unsafe {
-        (
+        let kept = (
             process::args(argc, argv),
             process::variables(envp, args::reads_variable),
-        )
+        );
+        process::clear_environment();
+        kept
     };
     process::exit(run(argv, &variables))
 }

@@ -16,6 +16,8 @@ use std::ffi::{CStr, OsStr, OsString, c_char, c_int, c_void};
 use std::os::unix::ffi::OsStrExt;
 
 unsafe extern "C" {
+    /// The C runtime's environment: a null-terminated array of `NAME=value` strings.
+    static mut environ: *const *const c_char;
     /// libc's `signal(2)` wrapper; the handler is a plain address (`SIG_IGN` is 1).
     fn signal(signum: c_int, handler: usize) -> usize;
     fn write(fd: c_int, buf: *const c_void, count: usize) -> isize;
@@ -81,6 +83,25 @@ pub unsafe fn variables(envp: *const *const c_char, wanted: fn(&[u8]) -> bool) -
         }
     }
     Variables(kept)
+}
+
+/// Empties the process's environment, once [`variables`] has kept what the probe reads, so
+/// that nothing else acts on a variable the probe does not document.
+///
+/// ureq reads and parses eight proxy variables whenever its configuration is made, only
+/// for the probe to switch proxies off: 9 % of a healthy probe's instructions in a
+/// 35-variable environment (`valgrind --tool=callgrind`: 134 000 → 121 000), and a scan
+/// of the whole environment per variable, so more in a crowded one. The strings stay
+/// where they are; only the array libc and std search is replaced by an empty one.
+///
+/// # Safety
+/// No other thread may be running (nothing reads `environ` while it is written).
+pub unsafe fn clear_environment() {
+    /// An empty environment: the terminating null alone.
+    static EMPTY: [usize; 1] = [0];
+    // SAFETY: single-threaded (see above); EMPTY is a null-terminated array of pointers
+    // (a null pointer is all-zero bits), static, and never written through.
+    unsafe { environ = EMPTY.as_ptr().cast() };
 }
 
 /// The variables [`variables`] kept, first occurrence first (as `getenv` finds them).
