@@ -21,6 +21,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Larger than a probe needs with a full 64 KiB body check; untouched pages cost nothing.
 pub const SIZE: usize = 1 << 20;
 
+const PAGE: usize = 4096;
+
 struct Memory(UnsafeCell<[u8; SIZE]>);
 
 /// A bump allocator over [`SIZE`] bytes.
@@ -74,7 +76,17 @@ impl Arena {
             .try_update(Ordering::SeqCst, Ordering::SeqCst, |next| {
                 start = (base + next).checked_next_multiple_of(align)? - base;
                 let end = start.checked_add(size)?;
-                (end <= SIZE).then_some(end)
+                if end > SIZE {
+                    return None;
+                }
+                // A block of a page or more is a buffer, used from its start, its tail
+                // mostly never touched: what comes after it starts on a page of its own
+                // rather than straddling two (one page fault fewer per probe).
+                Some(if size >= PAGE {
+                    ((base + end).next_multiple_of(PAGE) - base).min(SIZE)
+                } else {
+                    end
+                })
             })
             .ok()?;
         Some((start, self.handed_out(start, start + size)))
