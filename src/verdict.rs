@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::args::Settings;
+use crate::args::{Settings, Verbosity};
 use crate::duration;
 use crate::exchange::{Answer, Failure};
 
@@ -122,14 +122,19 @@ impl Verdict {
         outcome: Result<Answer, Failure>,
         elapsed: Duration,
     ) -> Verdict {
+        // A quiet healthy probe prints nothing (`report::render`): its reason, the status
+        // line, the URL and the time taken, is not even formatted.
+        let silent = settings.verbosity == Verbosity::Quiet;
         let url = settings.target.url();
-        let within = duration::format(settings.timeout);
         let (category, status, reason) = match outcome {
-            Err(Failure::Timeout(phase)) => {
-                (Category::Timeout, None, format!("{phase} within {within}"))
-            }
+            Err(Failure::Timeout(phase)) => (
+                Category::Timeout,
+                None,
+                format!("{phase} within {}", duration::format(settings.timeout)),
+            ),
             Err(Failure::Unreachable(reason)) => (Category::Unreachable, None, reason),
             Err(Failure::Config(reason)) => (Category::Error, None, reason),
+            Ok(Answer::Connected(_)) if silent => (Category::Healthy, None, String::new()),
             Ok(Answer::Connected(peer)) => (
                 Category::Healthy,
                 None,
@@ -140,25 +145,31 @@ impl Verdict {
             ),
             Ok(Answer::Http(answer)) => {
                 let status = Some(answer.status);
-                let head = format!("{} from {url}", answer.status_line());
+                let head = || format!("{} from {url}", answer.status_line());
                 if !settings.checks.status.accepts(answer.status) {
                     let accepted = &settings.checks.status;
                     (
                         Category::Unhealthy,
                         status,
-                        format!("{head} (accepted: {accepted})"),
+                        format!("{} (accepted: {accepted})", head()),
                     )
                 } else if let Some(why) = answer
                     .body
                     .as_ref()
                     .and_then(|b| settings.checks.body_failure(&b.bytes, b.truncated))
                 {
-                    (Category::Unhealthy, status, format!("{head}, but {why}"))
+                    (
+                        Category::Unhealthy,
+                        status,
+                        format!("{}, but {why}", head()),
+                    )
+                } else if silent {
+                    (Category::Healthy, status, String::new())
                 } else {
                     (
                         Category::Healthy,
                         status,
-                        format!("{head} in {}", duration::human(elapsed)),
+                        format!("{} in {}", head(), duration::human(elapsed)),
                     )
                 }
             }
