@@ -392,15 +392,18 @@ fn resolve_targets(
         .collect()
 }
 
-/// Whether healthprobe reads the environment variable `name`: the process keeps only
-/// these (`process::variables`).
-pub fn reads_variable(name: &[u8]) -> bool {
-    name.starts_with(b"HEALTHPROBE_") || name == b"PORT"
-}
+/// The environment variables healthprobe reads, as the starts of `NAME=value` entries: the
+/// process keeps only these (`process::variables`).
+pub const VARIABLES: &[&str] = &["HEALTHPROBE_", "PORT="];
 
 /// An environment variable; set but empty is a mistake worth reporting, not a default.
 fn variable(env: &dyn Fn(&str) -> Option<OsString>, name: &str) -> Result<Option<String>, String> {
-    debug_assert!(reads_variable(name.as_bytes()), "{name} is not kept");
+    debug_assert!(
+        VARIABLES
+            .iter()
+            .any(|kept| format!("{name}=").starts_with(kept)),
+        "{name} is not kept"
+    );
     match env(name) {
         None => Ok(None),
         Some(value) if value.is_empty() => Err(format!("{name} is set but empty")),

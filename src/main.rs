@@ -23,7 +23,7 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const 
     let (argv, variables) = unsafe {
         let kept = (
             process::args(argc, argv),
-            process::variables(envp, args::reads_variable),
+            process::variables(envp, args::VARIABLES),
         );
         process::clear_environment();
         kept

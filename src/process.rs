@@ -45,44 +45,42 @@ pub unsafe fn args(argc: c_int, argv: *const *const c_char) -> Vec<OsString> {
         .collect()
 }
 
-/// The environment variables whose names `wanted` accepts, as the C runtime passed them
-/// to `main`, read in one pass.
+/// The environment variables that start with one of `kept` (`NAME=value` entries, so
+/// `"PORT="` keeps `PORT` alone), as the C runtime passed them to `main`, in one pass.
 ///
 /// `std::env::var_os` has libc's `getenv` compare the name with every variable, once per
 /// lookup. A probe looks up a dozen names, and a Kubernetes pod's environment holds
 /// several variables for every Service in its namespace: in a 35-variable environment
 /// those lookups were 13 % of a healthy probe's instructions (`valgrind
-/// --tool=callgrind`), and they grow with every variable.
+/// --tool=callgrind`), and they grow with every variable. Here most variables cost one
+/// byte compared per prefix.
 ///
 /// # Safety
 /// `envp` must be the environment the C runtime passed to `main`: a null-terminated array
 /// of NUL-terminated strings that live for the whole process (the probe never calls
-/// `setenv`, and even that would not free them).
-pub unsafe fn variables(envp: *const *const c_char, wanted: fn(&[u8]) -> bool) -> Variables {
-    let mut kept = Vec::new();
+/// `setenv`, and even that would not free them); and no prefix in `kept` holds a NUL.
+pub unsafe fn variables(envp: *const *const c_char, kept: &[&str]) -> Variables {
+    let mut found = Vec::new();
     for i in 0.. {
         // SAFETY: the array is null-terminated and `i` stops at the null (see above).
         let entry = unsafe { *envp.add(i) };
         if entry.is_null() {
             break;
         }
-        // Only names are read through; a value (PATH's can be long) only when kept.
-        // SAFETY: each byte read is at or before the string's NUL, where the loop stops.
-        let byte = |at: usize| unsafe { *entry.add(at) } as u8;
-        let mut length = 0;
-        while !matches!(byte(length), 0 | b'=') {
-            length += 1;
-        }
-        // SAFETY: those `length` bytes were just read, and the string lives as long as
-        // the process (see above), so borrowing it for 'static holds.
-        let name: &'static [u8] = unsafe { std::slice::from_raw_parts(entry.cast(), length) };
-        if byte(length) == b'=' && wanted(name) {
-            // SAFETY: the value runs from after '=' to the same NUL-terminated string's end.
-            let value = unsafe { CStr::from_ptr(entry.add(length + 1)) }.to_bytes();
-            kept.push((name, value));
+        // SAFETY: the comparison stops at the first byte that differs, at the latest at
+        // the string's NUL, which no prefix holds; so no byte past the NUL is read.
+        let starts_with = |prefix: &&str| {
+            (prefix.bytes().enumerate()).all(|(at, byte)| unsafe { *entry.add(at) } as u8 == byte)
+        };
+        if kept.iter().any(starts_with) {
+            // SAFETY: a NUL-terminated string that lives as long as the process (above).
+            let entry: &'static [u8] = unsafe { CStr::from_ptr(entry) }.to_bytes();
+            if let Some(at) = entry.iter().position(|&b| b == b'=') {
+                found.push((&entry[..at], &entry[at + 1..]));
+            }
         }
     }
-    Variables(kept)
+    Variables(found)
 }
 
 /// Empties the process's environment, once [`variables`] has kept what the probe reads, so
