@@ -105,11 +105,10 @@ fn main() {
             tool.rss_kib.push(out[0]);
         }
     }
-    let strace = which("strace");
     for tool in &mut tools {
-        tool.syscalls = strace
-            .as_deref()
-            .and_then(|s| count_syscalls(s, &work, &tool.argv));
+        let argv: Vec<&str> = tool.argv.iter().map(String::as_str).collect();
+        tool.syscalls = support::strace_summary(&argv, None, &work.join("strace.txt"))
+            .map(|summary| support::strace_calls(&summary, "total"));
     }
     report(&tools, &skipped, runs, &probe, &floor);
 }
@@ -148,25 +147,6 @@ fn launch(launcher: &Path, mode: &str, argv: &[String]) -> Vec<f64> {
         "{argv:?} was not healthy: {fields:?}"
     );
     fields
-}
-
-fn count_syscalls(strace: &str, work: &Path, argv: &[String]) -> Option<u64> {
-    let out = work.join("strace.txt");
-    let status = Command::new(strace)
-        .args(["-f", "-c", "-o"])
-        .arg(&out)
-        .args(argv)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .ok()?;
-    if !status.success() {
-        return None;
-    }
-    let text = std::fs::read_to_string(&out).ok()?;
-    let total = text.lines().find(|l| l.trim_end().ends_with("total"))?;
-    // "100.00  0.000162  4  39  1 total": calls is the fourth column.
-    total.split_whitespace().nth(3)?.parse().ok()
 }
 
 fn build_launcher(work: &Path) -> PathBuf {

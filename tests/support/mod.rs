@@ -375,3 +375,34 @@ pub fn is_root() -> bool {
         })
         .unwrap_or(false)
 }
+
+/// `strace -f -c`'s summary of one run of `argv`, written through `out`, with only `env`
+/// for environment when given; None when strace is not installed or the run failed.
+pub fn strace_summary(
+    argv: &[&str],
+    env: Option<&[(&str, &str)]>,
+    out: &std::path::Path,
+) -> Option<String> {
+    let mut traced = Command::new(which("strace")?);
+    traced
+        .args(["-f", "-c", "-o"])
+        .arg(out)
+        .args(argv)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(env) = env {
+        traced.env_clear().envs(env.iter().copied());
+    }
+    traced.status().ok()?.success().then_some(())?;
+    std::fs::read_to_string(out).ok()
+}
+
+/// The calls counted on a summary's line for `name` (`total` for all): "100.00 0.000162 4
+/// 14 1 total" has them in the fourth column.
+pub fn strace_calls(summary: &str, name: &str) -> u64 {
+    summary
+        .lines()
+        .filter(|l| l.split_whitespace().last() == Some(name))
+        .filter_map(|l| l.split_whitespace().nth(3)?.parse::<u64>().ok())
+        .sum()
+}
