@@ -20,51 +20,50 @@ fn dynamic_entries(elf: &[u8]) -> Vec<(u64, u64)> {
     let Some(&(_, offset, size)) = headers.iter().find(|h| h.0 == PT_DYNAMIC) else {
         return Vec::new();
     };
-    let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().unwrap());
-    elf[offset..offset + size]
-        .as_chunks::<16>()
-        .0
-        .iter()
-        .map(|entry| (word(&entry[..8]), word(&entry[8..])))
+    (offset..offset + size)
+        .step_by(16)
+        .map(|at| (int(elf, at, 8) as u64, int(elf, at + 8, 8) as u64))
         .collect()
 }
 
-/// Reads the ELF program headers (64-bit little-endian only: the targets we ship).
+/// The little-endian integer of `width` bytes at `at` (64-bit little-endian ELF only: the
+/// targets we ship).
+fn int(elf: &[u8], at: usize, width: usize) -> usize {
+    let mut bytes = [0; 8];
+    bytes[..width].copy_from_slice(&elf[at..at + width]);
+    u64::from_le_bytes(bytes) as usize
+}
+
+/// Reads the ELF program headers: (type, file offset, file size).
 fn program_headers(elf: &[u8]) -> Vec<(u32, usize, usize)> {
     assert_eq!(&elf[..4], b"\x7fELF", "not an ELF file");
     assert_eq!((elf[4], elf[5]), (2, 1), "not a 64-bit little-endian ELF");
-    let u16_at = |o: usize| u16::from_le_bytes(elf[o..o + 2].try_into().unwrap()) as usize;
-    let u32_at = |o: usize| u32::from_le_bytes(elf[o..o + 4].try_into().unwrap());
-    let u64_at = |o: usize| u64::from_le_bytes(elf[o..o + 8].try_into().unwrap()) as usize;
-    let (phoff, phentsize, phnum) = (u64_at(0x20), u16_at(0x36), u16_at(0x38));
+    let (phoff, phentsize, phnum) = (int(elf, 0x20, 8), int(elf, 0x36, 2), int(elf, 0x38, 2));
     (0..phnum)
         .map(|i| {
             let at = phoff + i * phentsize;
-            (u32_at(at), u64_at(at + 8), u64_at(at + 32))
+            (
+                int(elf, at, 4) as u32,
+                int(elf, at + 8, 8),
+                int(elf, at + 32, 8),
+            )
         })
         .collect()
 }
 
 /// The ELF section headers: (name, address, size).
-fn sections(elf: &[u8]) -> Vec<(String, u64, u64)> {
-    let u16_at = |o: usize| u16::from_le_bytes(elf[o..o + 2].try_into().unwrap()) as usize;
-    let u32_at = |o: usize| u32::from_le_bytes(elf[o..o + 4].try_into().unwrap()) as usize;
-    let u64_at = |o: usize| u64::from_le_bytes(elf[o..o + 8].try_into().unwrap());
-    let (shoff, shentsize, shnum, shstrndx) = (
-        u64_at(0x28) as usize,
-        u16_at(0x3a),
-        u16_at(0x3c),
-        u16_at(0x3e),
-    );
+fn sections(elf: &[u8]) -> Vec<(String, usize, usize)> {
+    let (shoff, shentsize) = (int(elf, 0x28, 8), int(elf, 0x3a, 2));
+    let (shnum, shstrndx) = (int(elf, 0x3c, 2), int(elf, 0x3e, 2));
     let header = |i: usize| shoff + i * shentsize;
-    let names = u64_at(header(shstrndx) + 24) as usize;
+    let names = int(elf, header(shstrndx) + 24, 8);
     (0..shnum)
         .map(|i| {
             let at = header(i);
-            let name = &elf[names + u32_at(at)..];
+            let name = &elf[names + int(elf, at, 4)..];
             let name = &name[..name.iter().position(|&b| b == 0).unwrap()];
             let name = String::from_utf8_lossy(name).into_owned();
-            (name, u64_at(at + 16), u64_at(at + 32))
+            (name, int(elf, at + 16, 8), int(elf, at + 32, 8))
         })
         .collect()
 }
