@@ -18,7 +18,7 @@ pub fn render(
     verbosity: Verbosity,
     headers: &[Header],
 ) -> String {
-    if verbosity == Verbosity::Quiet && verdict.category == Category::Healthy {
+    if !verdict.category.is_reported(verbosity) {
         return String::new();
     }
     let details: &[String] = if verbosity == Verbosity::Verbose {

@@ -34,6 +34,12 @@ impl Category {
         }
     }
 
+    /// Whether a run ending in this category prints a report at this verbosity: `-q`
+    /// silences a healthy one.
+    pub fn is_reported(self, verbosity: Verbosity) -> bool {
+        !(verbosity == Verbosity::Quiet && self == Category::Healthy)
+    }
+
     /// 0 for healthy, 1 for everything else: Docker reserves 2, and the kubelet reads any
     /// non-zero code as failure, so a finer code would only mislead.
     pub fn exit_code(self) -> i32 {
@@ -122,9 +128,9 @@ impl Verdict {
         outcome: Result<Answer, Failure>,
         elapsed: Duration,
     ) -> Verdict {
-        // A quiet healthy probe prints nothing (`report::render`): its reason, the status
-        // line, the URL and the time taken, is not even formatted.
-        let silent = settings.verbosity == Verbosity::Quiet;
+        // A healthy verdict that will not be reported has its reason, the status line, the
+        // URL and the time taken, not even formatted.
+        let silent = !Category::Healthy.is_reported(settings.verbosity);
         let url = settings.target.url();
         let (category, status, reason) = match outcome {
             Err(Failure::Timeout(phase)) => (
