@@ -76,20 +76,24 @@ impl Arena {
             .try_update(Ordering::SeqCst, Ordering::SeqCst, |next| {
                 start = (base + next).checked_next_multiple_of(align)? - base;
                 let end = start.checked_add(size)?;
-                if end > SIZE {
-                    return None;
-                }
-                // A block of a page or more is a buffer, used from its start, its tail
-                // mostly never touched: what comes after it starts on a page of its own
-                // rather than straddling two (one page fault fewer per probe).
-                Some(if size >= PAGE {
-                    ((base + end).next_multiple_of(PAGE) - base).min(SIZE)
-                } else {
-                    end
-                })
+                (end <= SIZE).then(|| self.cursor_after(start, size))
             })
             .ok()?;
         Some((start, self.handed_out(start, start + size)))
+    }
+
+    /// Where the cursor stands after a block of `size` bytes at `offset` (which fits).
+    /// A block of a page or more is a buffer, used from its start, its tail mostly never
+    /// touched: what comes after it starts on a page of its own rather than straddling
+    /// two (one page fault fewer per probe).
+    fn cursor_after(&self, offset: usize, size: usize) -> usize {
+        let end = offset + size;
+        if size >= PAGE {
+            let base = self.base() as usize;
+            ((base + end).next_multiple_of(PAGE) - base).min(SIZE)
+        } else {
+            end
+        }
     }
 
     /// Records `start..end` as handed out; returns how many of its bytes were before.
@@ -134,7 +138,7 @@ unsafe impl GlobalAlloc for Arena {
             // The most recent allocation gives its bytes back; any other is left in place.
             Some(offset) => {
                 let _ = self.next.compare_exchange(
-                    offset + layout.size(),
+                    self.cursor_after(offset, layout.size()),
                     offset,
                     Ordering::SeqCst,
                     Ordering::SeqCst,
@@ -155,8 +159,8 @@ unsafe impl GlobalAlloc for Arena {
                     let grown = self
                         .next
                         .compare_exchange(
-                            offset + layout.size(),
-                            end,
+                            self.cursor_after(offset, layout.size()),
+                            self.cursor_after(offset, new_size),
                             Ordering::SeqCst,
                             Ordering::SeqCst,
                         )
@@ -189,6 +193,22 @@ unsafe impl GlobalAlloc for Arena {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_last_block_comes_back_whatever_its_size() {
+        let arena = Box::new(Arena::new());
+        for size in [100, PAGE, 3 * PAGE + 5] {
+            let layout = Layout::from_size_align(size, 8).unwrap();
+            // SAFETY: non-zero sizes; each block is freed with the layout it was made with.
+            unsafe {
+                let first = arena.alloc(layout);
+                arena.dealloc(first, layout);
+                assert_eq!(arena.alloc(layout), first, "{size} bytes not reclaimed");
+                let grown = arena.realloc(first, layout, size * 2);
+                assert_eq!(grown, first, "{size} bytes not grown in place");
+            }
+        }
+    }
 
     /// Exercises the arena directly (not as the global allocator): allocations never
     /// overlap, keep their contents across in-place and moving reallocations, and

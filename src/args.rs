@@ -8,7 +8,8 @@ use pico_args::Arguments;
 
 use crate::checks::{Checks, JsonCheck};
 use crate::duration;
-use crate::header::Header;
+use crate::header::{self, Header};
+use crate::sanitize::Secrets;
 use crate::status::StatusSet;
 use crate::target::{self, Target};
 use crate::tls::{self, Tls, TlsOptions};
@@ -31,6 +32,8 @@ pub struct Settings {
     pub timeout: Duration,
     pub checks: Checks,
     pub headers: Vec<Header>,
+    /// The hidden header values, as server text is searched for them (`sanitize`).
+    pub secrets: Secrets,
     pub method: Method,
     pub verbosity: Verbosity,
     pub format: Format,
@@ -208,6 +211,7 @@ fn settings(
         also: targets,
         timeout,
         checks,
+        secrets: header::secrets(&headers),
         headers,
         method,
         verbosity,
@@ -431,8 +435,9 @@ fn pico_reason(e: pico_args::Error, flag: &str) -> String {
     }
 }
 
+/// A value quoted in an error: short, and never with a URL's credentials.
 fn short(text: &str) -> String {
-    crate::checks::excerpt(text, 100)
+    crate::checks::excerpt(&target::hide_userinfo(text), 100)
 }
 
 fn reject(reason: String, format: Format) -> Rejected {
@@ -463,6 +468,7 @@ OPTIONS (flag wins over its environment variable):
         --json POINTER=VALUE  the JSON body's value at POINTER must equal VALUE (repeatable)
     -H, --header 'Name: value'          extra request header, Host included (repeatable)
         --secret-header 'Name:/path'    header whose value is read from a file, never printed (repeatable)
+                              headers, secret ones included, go to every HTTP target of the run
         --method GET|HEAD     request method [default GET]
     -q, --quiet               print nothing when healthy
     -v, --verbose             also print address, timings, response head and body start

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::json::{self, Found};
+use crate::sanitize::{Secrets, printable};
 use crate::status::StatusSet;
 
 /// How many body bytes a body check may read. Health endpoints answer in a few hundred
@@ -41,14 +42,16 @@ impl JsonCheck {
         })
     }
 
-    /// Why the body fails this check, or `None` when it holds.
-    fn failure(&self, body: &[u8]) -> Option<String> {
+    /// Why the body fails this check, or `None` when it holds. The value found is server
+    /// text: redacted before it is shortened.
+    fn failure(&self, body: &[u8], secrets: &Secrets) -> Option<String> {
         match json::find(body, &self.pointer, &self.expected) {
             Ok(Found::Equal) => None,
             Ok(Found::Missing) => Some(format!("{} is missing", self.shown_pointer())),
             Ok(Found::Differs(found)) => Some(format!(
-                "{} is {found}, expected {}",
+                "{} is {}, expected {}",
                 self.shown_pointer(),
+                secrets.show(found.as_bytes(), 120),
                 excerpt(&self.expected.to_string(), 120)
             )),
             Err(e) if e.is_eof() && body.iter().all(u8::is_ascii_whitespace) => {
@@ -58,11 +61,12 @@ impl JsonCheck {
         }
     }
 
-    fn shown_pointer(&self) -> &str {
+    /// The operator's pointer, escaped like any text in a one-line report.
+    fn shown_pointer(&self) -> String {
         if self.pointer.is_empty() {
-            "the document"
+            "the document".to_string()
         } else {
-            &self.pointer
+            printable(self.pointer.as_bytes(), 200)
         }
     }
 }
@@ -93,7 +97,7 @@ impl Checks {
 
     /// Judges a body already read (at most [`BODY_CAP`] bytes, `truncated` when there was
     /// more). Returns why it fails, or `None` when every body check holds.
-    pub fn body_failure(&self, body: &[u8], truncated: bool) -> Option<String> {
+    pub fn body_failure(&self, body: &[u8], truncated: bool, secrets: &Secrets) -> Option<String> {
         if !self.need_body() {
             return None;
         }
@@ -112,7 +116,9 @@ impl Checks {
                 ));
             }
         }
-        self.json.iter().find_map(|check| check.failure(body))
+        self.json
+            .iter()
+            .find_map(|check| check.failure(body, secrets))
     }
 }
 
@@ -143,28 +149,33 @@ mod tests {
     fn json_values_are_json_when_they_parse() {
         let body = br#"{"status":"ok","checks":{"db":true},"n":3,"gone":null}"#;
         assert_eq!(
-            checks(&["/status=ok", "/checks/db=true", "/n=3.0", "/gone=null"])
-                .body_failure(body, false),
+            checks(&["/status=ok", "/checks/db=true", "/n=3.0", "/gone=null"]).body_failure(
+                body,
+                false,
+                &Secrets::default()
+            ),
             None
         );
         assert_eq!(
-            checks(&["/status=\"ok\""]).body_failure(body, false),
+            checks(&["/status=\"ok\""]).body_failure(body, false, &Secrets::default()),
             None,
             "a quoted JSON string equals the bare word"
         );
         assert_eq!(
             checks(&["/checks/db=false"])
-                .body_failure(body, false)
+                .body_failure(body, false, &Secrets::default())
                 .unwrap(),
             "/checks/db is true, expected false"
         );
         assert_eq!(
-            checks(&["/x=1"]).body_failure(body, false).unwrap(),
+            checks(&["/x=1"])
+                .body_failure(body, false, &Secrets::default())
+                .unwrap(),
             "/x is missing"
         );
         assert!(
             checks(&["/status=ok"])
-                .body_failure(b"ok", false)
+                .body_failure(b"ok", false, &Secrets::default())
                 .unwrap()
                 .starts_with("the body is not JSON")
         );

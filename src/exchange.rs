@@ -14,7 +14,7 @@ use crate::checks::BODY_CAP;
 use crate::duration;
 use crate::header;
 use crate::net::{self, Clock, Dialer, HostResolver, SharedTrace, Trace};
-use crate::report::printable;
+use crate::sanitize::{REDACTED, Secrets, printable};
 use crate::target::Scheme;
 
 /// What the target gave.
@@ -124,7 +124,7 @@ fn request(
     send(settings, &agent).and_then(|response| {
         let status = response.status().as_u16();
         if verbose {
-            details.extend(head_lines(&response));
+            details.extend(head_lines(&response, &settings.secrets));
         }
         let checks = &settings.checks;
         let wanted = if checks.need_body() && checks.status.accepts(status) {
@@ -140,7 +140,7 @@ fn request(
             match read_body(response, wanted) {
                 Ok(read) => {
                     if verbose {
-                        details.push(body_line(&read, settings));
+                        details.push(body_line(&read, &settings.secrets));
                     }
                     body = (wanted == BODY_CAP).then_some(read);
                 }
@@ -298,6 +298,9 @@ fn failure(error: ureq::Error, trace: &Trace, settings: &Settings, reading_body:
     let doing = phase.doing();
     match error {
         ureq::Error::Timeout(_) => Failure::Timeout(phase.missed(settings, &endpoint, &peer)),
+        ureq::Error::Other(e) if e.is::<net::NoThread>() => {
+            Failure::Unreachable(format!("cannot resolve {}: {e}", settings.target.host))
+        }
         ureq::Error::HostNotFound => {
             Failure::Unreachable(format!("name not found: {}", settings.target.host))
         }
@@ -321,7 +324,7 @@ fn failure(error: ureq::Error, trace: &Trace, settings: &Settings, reading_body:
         }
         ureq::Error::Protocol(e) => Failure::Unreachable(format!(
             "{peer} did not answer in HTTP/1.x ({})",
-            printable(e.to_string().as_bytes(), 200)
+            settings.secrets.show(e.to_string().as_bytes(), 200)
         )),
         ureq::Error::LargeResponseHeader(_, max) => Failure::Unreachable(format!(
             "the response head from {peer} is larger than {} KiB",
@@ -330,7 +333,7 @@ fn failure(error: ureq::Error, trace: &Trace, settings: &Settings, reading_body:
         ureq::Error::Http(e) => Failure::Config(format!("the request cannot be built: {e}")),
         other => Failure::Unreachable(format!(
             "{peer}: {} while {doing}",
-            printable(other.to_string().as_bytes(), 200)
+            settings.secrets.show(other.to_string().as_bytes(), 200)
         )),
     }
 }
@@ -349,7 +352,8 @@ fn tls_failure(e: &io::Error, peer: &str) -> Option<String> {
 /// Where the probe connects: the target's `host:port`, or the `--unix-socket` path.
 fn endpoint(settings: &Settings) -> String {
     match &settings.unix_socket {
-        Some(path) => path.display().to_string(),
+        // The operator's path, escaped like any text in a one-line report.
+        Some(path) => printable(path.as_os_str().as_encoded_bytes(), 300),
         None => settings.target.authority(),
     }
 }
@@ -381,7 +385,7 @@ fn io_text(e: &io::Error) -> String {
 fn trace_lines(trace: &Trace, settings: &Settings, clock: Clock) -> Vec<String> {
     let mut lines = Vec::new();
     match &settings.unix_socket {
-        Some(path) => lines.push(format!("address: unix socket {}", path.display())),
+        Some(_) => lines.push(format!("address: unix socket {}", endpoint(settings))),
         None => {
             let addrs: Vec<String> = trace.addrs.iter().map(ToString::to_string).collect();
             lines.push(format!(
@@ -437,20 +441,29 @@ fn trace_lines(trace: &Trace, settings: &Settings, clock: Clock) -> Vec<String> 
     lines
 }
 
-fn head_lines(response: &Response<ureq::Body>) -> Vec<String> {
+/// The response head for `-v`: names and values are server text, redacted as they are
+/// read; a `Set-Cookie` value is a credential and never shown.
+fn head_lines(response: &Response<ureq::Body>, secrets: &Secrets) -> Vec<String> {
     let mut lines = vec![format!("< {:?} {}", response.version(), response.status())];
     for (name, value) in response.headers() {
-        lines.push(format!("< {name}: {}", printable(value.as_bytes(), 300)));
+        let value = if header::is_credential(name.as_str()) {
+            REDACTED.to_string()
+        } else {
+            secrets.show(value.as_bytes(), 300)
+        };
+        lines.push(format!(
+            "< {}: {value}",
+            secrets.show(name.as_str().as_bytes(), 300)
+        ));
     }
     lines
 }
 
-fn body_line(body: &Body, settings: &Settings) -> String {
-    let text = header::scrub(&String::from_utf8_lossy(&body.bytes), &settings.headers);
+fn body_line(body: &Body, secrets: &Secrets) -> String {
     let more = if body.truncated {
         " (more follows)"
     } else {
         ""
     };
-    format!("body: {}{more}", printable(text.as_bytes(), 300))
+    format!("body: {}{more}", secrets.show(&body.bytes, 300))
 }

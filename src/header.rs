@@ -1,7 +1,12 @@
 //! Extra request headers: `-H 'Name: value'` and `--secret-header 'Name:/path/to/file'`.
 
 use std::fmt;
-use std::fs;
+
+use crate::file;
+use crate::sanitize::{REDACTED, Secrets, WINDOW};
+
+/// The longest header value accepted, from a file or the command line.
+const MAX_VALUE: usize = 8192;
 
 /// A request header. A secret one keeps its value out of every report.
 #[derive(Clone, PartialEq, Eq)]
@@ -30,29 +35,29 @@ impl Header {
         })
     }
 
-    /// Parses `Name:/path/to/file` and reads the value from the file, trimming one trailing
-    /// newline as `echo` or a secrets manager leaves it. Errors name the file, never the
-    /// value.
+    /// Parses `Name:/path/to/file` and reads the value from the file, trimmed of the
+    /// spaces, tabs and line ends around it (as `echo` or a secrets manager leaves them,
+    /// and as a server trims what it echoes). Errors name the file, never the value.
     pub fn parse_secret(text: &str) -> Result<Header, String> {
         let (name, path) = split(text, "Name:/path/to/file")?;
         if path.is_empty() {
             return Err(format!("{name}: no file named (Name:/path/to/file)"));
         }
-        let bytes = fs::read(path)
-            .map_err(|e| format!("{name}: cannot read {path:?}: {}", io_reason(&e)))?;
-        if bytes.len() > 8192 {
-            return Err(format!("{name}: {path:?} is larger than 8 KiB"));
-        }
+        let bytes =
+            file::read_limited(path, MAX_VALUE as u64).map_err(|e| format!("{name}: {e}"))?;
         let value =
             String::from_utf8(bytes).map_err(|_| format!("{name}: {path:?} is not UTF-8 text"))?;
-        let value = value
-            .strip_suffix('\n')
-            .map(|v| v.strip_suffix('\r').unwrap_or(v))
-            .unwrap_or(&value);
-        if value.trim().is_empty() {
+        let value = value.trim_matches([' ', '\t', '\r', '\n']);
+        if value.is_empty() {
             return Err(format!("{name}: {path:?} is empty"));
         }
         check_value(value).map_err(|why| format!("{name}: the value in {path:?} {why}"))?;
+        if value.len() < WINDOW {
+            return Err(format!(
+                "{name}: the value in {path:?} is shorter than {WINDOW} bytes, too short to \
+                 redact safely (it could stand inside ordinary words of a report); use a longer secret"
+            ));
+        }
         Ok(Header {
             name: name.to_string(),
             value: value.to_string(),
@@ -60,25 +65,43 @@ impl Header {
         })
     }
 
+    /// Whether reports must never show the value: a `--secret-header`, or a credential
+    /// given with `-H` (`Authorization`, `Proxy-Authorization`, `Cookie`).
+    pub fn is_hidden(&self) -> bool {
+        self.secret || is_credential(&self.name)
+    }
+
     /// The value as reports may show it.
     pub fn shown_value(&self) -> &str {
-        if self.secret {
-            "[redacted]"
+        if self.is_hidden() {
+            REDACTED
         } else {
             &self.value
         }
     }
 }
 
-/// Replaces every secret header value in `text`: a server may echo a request header back,
-/// and nothing that reaches a report may carry a secret.
-pub fn scrub(text: &str, headers: &[Header]) -> String {
-    headers
-        .iter()
-        .filter(|h| h.secret && !h.value.is_empty())
-        .fold(text.to_string(), |text, h| {
-            text.replace(&h.value, "[redacted]")
-        })
+/// Headers whose values are credentials, in requests and (`Set-Cookie`) responses.
+pub fn is_credential(name: &str) -> bool {
+    [
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+    ]
+    .iter()
+    .any(|c| name.eq_ignore_ascii_case(c))
+}
+
+/// What a server might echo back and no report may show: every hidden header value long
+/// enough to redact (a `--secret-header` always is; see [`Header::parse_secret`]).
+pub fn secrets(headers: &[Header]) -> Secrets {
+    Secrets::new(
+        headers
+            .iter()
+            .filter(|h| h.is_hidden() && h.value.len() >= WINDOW)
+            .map(|h| h.value.as_str()),
+    )
 }
 
 fn split<'a>(text: &'a str, form: &str) -> Result<(&'a str, &'a str), String> {
@@ -108,18 +131,10 @@ fn check_value(value: &str) -> Result<(), &'static str> {
     if value.chars().any(|c| c.is_control() && c != '\t') {
         return Err("contains control characters");
     }
-    if value.len() > 8192 {
+    if value.len() > MAX_VALUE {
         return Err("is longer than 8 KiB");
     }
     Ok(())
-}
-
-pub fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    }
 }
 
 #[cfg(test)]

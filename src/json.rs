@@ -15,7 +15,8 @@ use serde_json::Value;
 pub enum Found {
     Missing,
     Equal,
-    /// A different value, described for the report (`"down"`, `false`, `an object`).
+    /// A different value, described for the report (`"down"`, `false`, `an object`): a
+    /// scalar whole, as JSON, for the caller to redact and shorten.
     Differs(String),
 }
 
@@ -150,7 +151,7 @@ impl Matcher<'_> {
         if equal {
             Found::Equal
         } else {
-            Found::Differs(crate::checks::excerpt(&found.to_string(), 120))
+            Found::Differs(found.to_string())
         }
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! The flow is `args` → [`probe`] → `report`; each module owns one idea.
 // Unsafe code is denied everywhere but in `arena` (an allocator cannot be written
-// without it) and `process` (the C entry point); each says why it is worth it.
+// without it), `process` (the C entry point) and `unix_socket` (a connect that cannot
+// hang); each says why it is worth it.
 #![deny(unsafe_code)]
 
 pub mod arena;
@@ -12,14 +13,17 @@ pub mod args;
 pub mod checks;
 pub mod duration;
 pub mod exchange;
+pub mod file;
 pub mod header;
 pub mod json;
 pub mod net;
 pub mod process;
 pub mod report;
+pub mod sanitize;
 pub mod status;
 pub mod target;
 pub mod tls;
+pub mod unix_socket;
 pub mod verdict;
 pub mod wait;
 
@@ -28,36 +32,46 @@ use verdict::Verdict;
 
 /// Probes the target (and `also` targets, concurrently) once, within `settings.timeout`.
 pub fn probe(settings: &Settings) -> Verdict {
+    let clock = net::Clock::new(settings.timeout);
     if settings.also.is_empty() {
-        return probe_one(settings);
+        return probe_one(settings, clock);
     }
-    let started = std::time::Instant::now();
     let targets = std::iter::once(&settings.target).chain(&settings.also);
+    let only = |target: &target::Target| Settings {
+        target: target.clone(),
+        also: Vec::new(),
+        ..settings.clone()
+    };
     let verdicts = std::thread::scope(|scope| {
+        // A thread per target; where none can be had (a pids limit, `ulimit -u`), that
+        // target is probed here, after the others have started, within the same deadline.
         let running: Vec<_> = targets
             .map(|target| {
-                let one = Settings {
-                    target: target.clone(),
-                    also: Vec::new(),
-                    ..settings.clone()
-                };
-                scope.spawn(move || probe_one(&one))
+                let one = only(target);
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, move || probe_one(&one, clock))
+                    .map_err(|_| target)
             })
             .collect();
-        running
+        // Every thread runs before any target is probed here, and is joined only after.
+        let probed: Vec<_> = running
             .into_iter()
-            .map(|thread| {
-                thread
+            .map(|thread| thread.map_err(|target| probe_one(&only(target), clock)))
+            .collect();
+        probed
+            .into_iter()
+            .map(|thread| match thread {
+                Ok(thread) => thread
                     .join()
-                    .unwrap_or_else(|_| Verdict::config_error("a probe thread failed".to_string()))
+                    .unwrap_or_else(|_| Verdict::config_error("a probe thread failed".to_string())),
+                Err(probed_here) => probed_here,
             })
             .collect()
     });
-    Verdict::combine(verdicts, started.elapsed())
+    Verdict::combine(verdicts, clock.since_start())
 }
 
-fn probe_one(settings: &Settings) -> Verdict {
-    let clock = net::Clock::new(settings.timeout);
+fn probe_one(settings: &Settings, clock: net::Clock) -> Verdict {
     let exchanged = exchange::exchange(settings, clock);
     let mut verdict = Verdict::decide(settings, exchanged.outcome, clock.since_start());
     verdict.details = exchanged.details;

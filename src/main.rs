@@ -18,6 +18,7 @@ static ALLOCATOR: Arena = Arena::new();
 #[unsafe(no_mangle)]
 extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const c_char) -> c_int {
     process::ignore_sigpipe();
+    process::open_standard_descriptors();
     // SAFETY: these are the arguments and the environment the C runtime passed to this
     // very `main`, and no other thread runs yet.
     let (argv, variables) = unsafe {
@@ -40,23 +41,15 @@ fn run(argv: Vec<OsString>, variables: &process::Variables) -> c_int {
         }
         Ok(Command::Probe(settings)) => {
             let verdict = match settings.wait {
-                Some(wait) => {
-                    process::exit_on_termination();
-                    wait::until_healthy(&settings, wait)
-                }
+                Some(wait) => wait::until_healthy(&settings, wait),
                 None => probe(&settings),
             };
-            let text = report::render(
-                &verdict,
-                settings.format,
-                settings.verbosity,
-                &settings.headers,
-            );
+            let text = report::render(&verdict, settings.format, settings.verbosity);
             (verdict, text)
         }
         Err(rejected) => {
             let verdict = Verdict::config_error(rejected.reason);
-            let text = report::render(&verdict, rejected.format, Verbosity::Normal, &[]);
+            let text = report::render(&verdict, rejected.format, Verbosity::Normal);
             (verdict, text)
         }
     };

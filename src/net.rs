@@ -132,35 +132,72 @@ impl Resolver for HostResolver {
     }
 }
 
-/// The system resolver: getaddrinfo cannot be cancelled, so it is abandoned at the deadline.
+/// A name lookup under way: its query, and where its thread will send the answer.
+struct Lookup {
+    query: (String, u16),
+    answer: mpsc::Receiver<io::Result<Vec<SocketAddr>>>,
+}
+
+/// Lookups that outlived the attempt that started them. The next attempt of a `--wait`
+/// waits for the same lookup rather than starting another: against a resolver that never
+/// answers, a thread per attempt would pile up for the whole wait.
+static IN_FLIGHT: Mutex<Vec<Lookup>> = Mutex::new(Vec::new());
+
+/// The system resolver: getaddrinfo cannot be cancelled, so it runs in a thread that is
+/// waited for until the deadline, and left running (and kept for the next attempt) after.
 fn lookup(name: &str, port: u16, clock: Clock) -> Result<Vec<SocketAddr>, Error> {
     let query = (name.to_string(), port);
-    let found = abandon_at_deadline(clock, Timeout::Resolve, move || {
-        query.to_socket_addrs().map(Iterator::collect::<Vec<_>>)
-    })?;
-    match found {
-        Ok(addrs) if !addrs.is_empty() => Ok(addrs),
-        _ => Err(Error::HostNotFound),
+    let pending = IN_FLIGHT.lock().ok().and_then(|mut in_flight| {
+        let at = in_flight.iter().position(|l| l.query == query)?;
+        Some(in_flight.swap_remove(at))
+    });
+    let lookup = match pending {
+        Some(lookup) => lookup,
+        None => start_lookup(query)?,
+    };
+    let answer = clock
+        .left()
+        .and_then(|left| lookup.answer.recv_timeout(left).ok());
+    match answer {
+        Some(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
+        Some(_) => Err(Error::HostNotFound),
+        None => {
+            if let Ok(mut in_flight) = IN_FLIGHT.lock() {
+                in_flight.push(lookup);
+            }
+            Err(Error::Timeout(Timeout::Resolve))
+        }
     }
 }
 
-/// Runs a call that cannot be cancelled in a thread, and stops waiting for it at the
-/// deadline; the process exits soon after, taking the thread with it.
-fn abandon_at_deadline<T: Send + 'static>(
-    clock: Clock,
-    phase: Timeout,
-    call: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, Error> {
-    let (tx, rx) = mpsc::sync_channel(1);
+fn start_lookup(query: (String, u16)) -> Result<Lookup, Error> {
+    let (tx, answer) = mpsc::sync_channel(1);
+    let asked = query.clone();
     thread::Builder::new()
         .stack_size(64 * 1024)
         .spawn(move || {
-            let _ = tx.send(call());
+            let _ = tx.send(asked.to_socket_addrs().map(Iterator::collect));
         })
-        .map_err(Error::Io)?;
-    let left = clock.left().ok_or(Error::Timeout(phase))?;
-    rx.recv_timeout(left).map_err(|_| Error::Timeout(phase))
+        .map_err(|e| Error::Other(Box::new(NoThread(e))))?;
+    Ok(Lookup { query, answer })
 }
+
+/// No thread could be started for a name lookup: a process or thread limit (a
+/// container's pids limit, `ulimit -u`) was reached.
+#[derive(Debug)]
+pub struct NoThread(pub io::Error);
+
+impl std::fmt::Display for NoThread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "no thread could be started for the name lookup ({}; a pids or process limit?)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for NoThread {}
 
 /// Connects to the resolved addresses in turn, sharing what is left of the deadline
 /// between those not yet tried, and moving on when one refuses.
@@ -201,14 +238,9 @@ impl Dialer {
 }
 
 impl Dialer {
-    /// Connects to a Unix domain socket. connect(2) there blocks while the listener's
-    /// backlog is full, so it runs in a thread the deadline can abandon, as name lookups do.
+    /// Connects to a Unix domain socket, within the deadline (see `unix_socket`).
     pub fn dial_unix(&self, path: &Path) -> Result<UnixStream, Error> {
-        let target = path.to_path_buf();
-        let stream = abandon_at_deadline(self.clock, Timeout::Connect, move || {
-            UnixStream::connect(target)
-        })?
-        .map_err(Error::Io)?;
+        let stream = crate::unix_socket::connect_within(path, self.clock)?;
         record(&self.trace, |t| {
             t.connected = Some(self.clock.since_start())
         });

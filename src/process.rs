@@ -12,8 +12,12 @@
 //! It also ends through `_exit`, for the reason given at [`exit`].
 #![allow(unsafe_code)]
 
-use std::ffi::{CStr, OsStr, OsString, c_char, c_int, c_void};
+use std::ffi::{CStr, OsStr, OsString, c_char, c_int, c_ulong, c_void};
+use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 unsafe extern "C" {
     /// The C runtime's environment: a null-terminated array of `NAME=value` strings.
@@ -21,6 +25,7 @@ unsafe extern "C" {
     /// libc's `signal(2)` wrapper; the handler is a plain address (`SIG_IGN` is 1).
     fn signal(signum: c_int, handler: usize) -> usize;
     fn write(fd: c_int, buf: *const c_void, count: usize) -> isize;
+    fn poll(fds: *mut c_void, count: c_ulong, timeout: c_int) -> c_int;
     fn _exit(status: c_int) -> !;
 }
 
@@ -131,20 +136,113 @@ pub fn ignore_sigpipe() {
     unsafe { signal(SIGPIPE, SIG_IGN) };
 }
 
-/// During `--wait`, SIGTERM and SIGINT end the wait at once with exit 1 and a report line,
-/// rather than killing the process with no verdict.
-pub fn exit_on_termination() {
-    extern "C" fn stop(_: c_int) {
-        const LINE: &[u8] = b"timeout: the wait was stopped by a signal\n";
-        // SAFETY: write(2) and _exit(2) are async-signal-safe; LINE is a static.
-        unsafe {
-            write(1, LINE.as_ptr().cast(), LINE.len());
-            _exit(1);
-        }
+/// Whether the run's one report has begun: by [`claim_report`], or by the signal handler
+/// of [`exit_on_termination`]. Whichever comes first writes and exits; the other stays
+/// silent, so a signal during the final report cannot add a second verdict.
+static REPORTED: AtomicBool = AtomicBool::new(false);
+
+/// The report the signal handler writes: `before`, the milliseconds waited, `after`.
+struct StopReport {
+    started: Instant,
+    before: String,
+    after: String,
+}
+
+static STOP_REPORT: OnceLock<StopReport> = OnceLock::new();
+
+/// Claims the run's one report. `false` when a signal handler already began its own:
+/// it is about to exit, and nothing more may be written.
+pub fn claim_report() -> bool {
+    !REPORTED.swap(true, Ordering::SeqCst)
+}
+
+/// Never returns: for a thread that lost [`claim_report`] to the signal handler, which
+/// ends the process.
+pub fn wait_for_exit() -> ! {
+    loop {
+        std::thread::park();
     }
+}
+
+/// During `--wait`, SIGTERM and SIGINT end the wait at once with exit 1 and one report,
+/// `before` + milliseconds waited + `after` (in the run's format), rather than killing
+/// the process with no verdict.
+pub fn exit_on_termination(before: String, after: String) {
+    extern "C" fn stop(_: c_int) {
+        if REPORTED.swap(true, Ordering::SeqCst) {
+            // The final report is being written, and the process exits after it.
+            return;
+        }
+        if let Some(report) = STOP_REPORT.get() {
+            // No allocation here: the digits go into a buffer on the stack.
+            let mut digits = [0u8; 20];
+            let mut at = digits.len();
+            let mut ms = report.started.elapsed().as_millis();
+            loop {
+                at -= 1;
+                digits[at] = b'0' + (ms % 10) as u8;
+                ms /= 10;
+                if ms == 0 || at == 0 {
+                    break;
+                }
+            }
+            for part in [
+                report.before.as_bytes(),
+                &digits[at..],
+                report.after.as_bytes(),
+            ] {
+                // SAFETY: write(2) is async-signal-safe; `part` is valid for its length.
+                unsafe { write(1, part.as_ptr().cast(), part.len()) };
+            }
+        }
+        // SAFETY: _exit(2) is async-signal-safe.
+        unsafe { _exit(1) };
+    }
+    let _ = STOP_REPORT.set(StopReport {
+        started: Instant::now(),
+        before,
+        after,
+    });
     for signum in [SIGTERM, SIGINT] {
         // SAFETY: `stop` is an `extern "C" fn(c_int)`, the handler type signal(2) expects,
-        // and does only async-signal-safe things.
+        // and does only async-signal-safe things: atomics, reading a set OnceLock, the
+        // monotonic clock, write(2) and _exit(2).
         unsafe { signal(signum, stop as extern "C" fn(c_int) as usize) };
+    }
+}
+
+/// Opens `/dev/null` on any of the standard descriptors 0–2 that the process was started
+/// without. Otherwise the probe's socket would be given descriptor 1, and the report
+/// would be sent to the server instead of the runtime. One poll(2) tells which are
+/// closed (POLLNVAL); an open takes the lowest free descriptor, so opening once per
+/// closed one, in order, fills exactly those.
+pub fn open_standard_descriptors() {
+    #[repr(C)]
+    struct PollFd {
+        fd: c_int,
+        events: i16,
+        revents: i16,
+    }
+    const POLLNVAL: i16 = 0x20;
+    let mut fds = [0, 1, 2].map(|fd| PollFd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: `fds` is an array of three initialised pollfd structs, alive for the call;
+    // a zero timeout returns at once.
+    if unsafe { poll(fds.as_mut_ptr().cast(), 3, 0) } < 0 {
+        return;
+    }
+    for fd in fds.iter().filter(|fd| fd.revents & POLLNVAL != 0) {
+        let opened = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null");
+        // Kept open for the life of the process: it *is* descriptor `fd` now.
+        match opened {
+            Ok(file) if file.as_raw_fd() == fd.fd => std::mem::forget(file),
+            _ => return,
+        }
     }
 }

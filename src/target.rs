@@ -239,9 +239,26 @@ fn path(text: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// Keeps a user's value short enough to quote in a one-line reason.
+/// Keeps a user's value short enough to quote in a one-line reason, without the
+/// credentials a URL may carry.
 fn shorten(text: &str) -> String {
-    crate::checks::excerpt(text, 200)
+    crate::checks::excerpt(&hide_userinfo(text), 200)
+}
+
+/// `text` with whatever stands before its last `@` in the authority (from `//`, or from
+/// the start when there is none) replaced: `ftp://user:pass@host/`, `http//u:p@h/` and
+/// `u:p@h:3000` all keep their password out of an error. Targets often come from
+/// `HEALTHPROBE_URL`, filled from a Secret, and errors end up in Events and logs; so
+/// anything that might be userinfo is hidden, even at the cost of hiding a little more.
+pub fn hide_userinfo(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some(at) = text.rfind('@') else {
+        return text.into();
+    };
+    let from = match text.find("//") {
+        Some(slashes) if slashes < at => slashes + 2,
+        _ => 0,
+    };
+    format!("{}[redacted]{}", &text[..from], &text[at..]).into()
 }
 
 #[cfg(test)]
@@ -284,6 +301,7 @@ mod tests {
             "http://h:0/",
             "http://h:99999/",
             "http://u:p@h/",
+            "ftp://u:p@h/",
             "/a b",
             "http://h:/",
             "tcp://db/",
@@ -293,6 +311,19 @@ mod tests {
                 Target::parse(bad, 3000).is_err(),
                 "{bad:?} should be rejected"
             );
+        }
+    }
+
+    #[test]
+    fn errors_never_quote_userinfo() {
+        for bad in [
+            "ftp://user:hunter22@h/",
+            "http//user:hunter22@h/health",
+            "user:hunter22@h:3000/health",
+            "gopher://user:hunter22@h/a@b",
+        ] {
+            let error = Target::parse(bad, 3000).unwrap_err();
+            assert!(!error.contains("hunter22"), "{error}");
         }
     }
 }

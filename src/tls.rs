@@ -88,13 +88,10 @@ fn build(_: &TlsOptions) -> Result<Tls, String> {
 fn build(options: &TlsOptions) -> Result<Tls, String> {
     use ureq::tls::{Certificate, ClientCert, PemItem, RootCerts, TlsConfig, parse_pem};
 
+    // A CA bundle (Debian's holds ~150 certificates in ~220 KB) fits many times over.
+    const MAX_PEM: u64 = 1 << 20;
     let read = |flag: &str, path: &str| {
-        std::fs::read(path).map_err(|e| {
-            format!(
-                "{flag}: cannot read {path:?}: {}",
-                crate::header::io_reason(&e)
-            )
-        })
+        crate::file::read_limited(path, MAX_PEM).map_err(|e| format!("{flag}: {e}"))
     };
     let pem_items = |flag: &str, path: &str| -> Result<Vec<PemItem<'static>>, String> {
         parse_pem(&read(flag, path)?)

@@ -159,11 +159,11 @@ impl Verdict {
                         status,
                         format!("{} (accepted: {accepted})", head()),
                     )
-                } else if let Some(why) = answer
-                    .body
-                    .as_ref()
-                    .and_then(|b| settings.checks.body_failure(&b.bytes, b.truncated))
-                {
+                } else if let Some(why) = answer.body.as_ref().and_then(|b| {
+                    settings
+                        .checks
+                        .body_failure(&b.bytes, b.truncated, &settings.secrets)
+                }) {
                     (
                         Category::Unhealthy,
                         status,

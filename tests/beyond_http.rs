@@ -99,7 +99,15 @@ fn wait_gives_up_when_time_runs_out() {
     );
     run.expect("unreachable").says("gave up waiting after 1s");
     assert!(run.elapsed < Duration::from_millis(1300), "{run:#?}");
-    let attempts = run.stderr.lines().count() + 1;
+    // The same failure each time: reported once on the way, counted in the verdict.
+    assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+    let attempts: u32 = run
+        .stdout
+        .split(", ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
     assert!((3..=5).contains(&attempts), "{attempts} attempts: {run:#?}");
     // A hung server: each attempt keeps its deadline, and the wait still ends in time.
     let hung = Server::start(|c| c.hang());
@@ -144,7 +152,10 @@ fn a_signal_ends_the_wait_at_once_with_exit_1() {
         assert_eq!(exit.code(), Some(1), "{signal}: {exit:?}");
         let mut out = String::new();
         std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
-        assert_eq!(out, "timeout: the wait was stopped by a signal\n");
+        assert!(
+            out.starts_with("timeout: the wait was stopped by a signal after "),
+            "{out}"
+        );
     }
 }
 

@@ -68,7 +68,7 @@ proptest! {
     fn json_checks_never_panic(text in "\\PC{0,40}", body in prop::collection::vec(any::<u8>(), 0..200)) {
         if let Ok(check) = JsonCheck::parse(&text) {
             let checks = Checks { json: vec![check], ..Checks::default() };
-            let _ = checks.body_failure(&body, false);
+            let _ = checks.body_failure(&body, false, &Default::default());
         }
     }
 
@@ -78,7 +78,7 @@ proptest! {
         let check = JsonCheck::parse(&format!("{pointer}={value}")).unwrap();
         let document = serde_json::json!({ key: check.expected.clone() });
         let checks = Checks { json: vec![check], ..Checks::default() };
-        prop_assert_eq!(checks.body_failure(document.to_string().as_bytes(), false), None);
+        prop_assert_eq!(checks.body_failure(document.to_string().as_bytes(), false, &Default::default()), None);
     }
 
     #[test]
@@ -129,7 +129,7 @@ proptest! {
         if let Err(rejected) = args::parse(argv, &lookup) {
             // A configuration error always reports in one line.
             let verdict = Verdict::config_error(rejected.reason);
-            let text = report::render(&verdict, rejected.format, args::Verbosity::Normal, &[]);
+            let text = report::render(&verdict, rejected.format, args::Verbosity::Normal);
             prop_assert!(text.starts_with("error: ") || text.starts_with('{'), "{text}");
             prop_assert_eq!(text.lines().count(), 1);
             prop_assert!(text.len() <= MAX_OUTPUT);
@@ -148,7 +148,7 @@ proptest! {
             targets: Vec::new(),
         };
         let format = if json { args::Format::Json } else { args::Format::Text };
-        let text = report::render(&verdict, format, args::Verbosity::Verbose, &[]);
+        let text = report::render(&verdict, format, args::Verbosity::Verbose);
         prop_assert!(text.len() <= MAX_OUTPUT, "{} bytes", text.len());
         if json {
             let value: serde_json::Value = serde_json::from_str(&text).unwrap();

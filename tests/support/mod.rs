@@ -364,6 +364,15 @@ pub fn refused_port() -> u16 {
         .port()
 }
 
+/// A test that cannot run here says so, and under CI (`CI=true`) fails instead: a
+/// missing prerequisite there is a broken CI, not a pass.
+pub fn skip(test: &str, why: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{test} cannot run: {why} (CI=true: every prerequisite must be present)");
+    }
+    eprintln!("SKIP {test}: {why}");
+}
+
 /// Whether the tests run as root (namespaces, chroot, setuid).
 pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")

@@ -1,0 +1,466 @@
+//! An operator's hostile or limited environment: a thread limit, a hung Unix socket
+//! behind a long `--wait`, FIFOs and devices as files, signals racing the final report,
+//! control characters in operator strings, closed standard descriptors, bidirectional
+//! overrides from the server, and a wait whose failures never stop changing. Each ends
+//! in one verdict, in its format, within bounds.
+
+mod support;
+
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::Duration;
+
+use support::{BIN, Server, run};
+
+/// Runs the binary as uid 4242 (no other test uses it) with at most `nproc` processes and
+/// threads for that user, as `ulimit -u` or a pids limit would; `None` unless root.
+fn with_thread_limit(nproc: u32, args: &[&str]) -> Option<support::Run> {
+    if !support::is_root() {
+        support::skip(
+            "thread limit",
+            "needs root (setpriv to an unprivileged uid); CI runs it",
+        );
+        return None;
+    }
+    let mut command = Command::new(support::which("prlimit").expect("prlimit (util-linux)"));
+    command
+        .arg(format!("--nproc={nproc}:{nproc}"))
+        .arg("--")
+        .arg(support::which("setpriv").expect("setpriv (util-linux)"))
+        .args(["--reuid=4242", "--regid=4242", "--clear-groups", BIN])
+        .args(args)
+        .env_clear();
+    Some(support::run_command(command))
+}
+
+#[test]
+fn targets_without_a_thread_are_probed_all_the_same() {
+    let servers: Vec<Server> = (0..4).map(|_| Server::answering("200 OK", "ok")).collect();
+    let urls: Vec<String> = servers.iter().map(|s| s.url("/")).collect();
+    let mut args = vec!["-t", "1s"];
+    args.extend(urls.iter().map(String::as_str));
+    for nproc in [1, 3] {
+        let Some(run) = with_thread_limit(nproc, &args) else {
+            return;
+        };
+        run.expect("healthy").says("all 4 targets");
+    }
+}
+
+#[test]
+fn a_lookup_without_a_thread_says_so() {
+    let server = Server::answering("200 OK", "ok");
+    let args = [
+        "-t",
+        "1s",
+        &server.url("/"),
+        "http://db.invalid:5000/health",
+    ];
+    let Some(run) = with_thread_limit(1, &args) else {
+        return;
+    };
+    run.expect("unreachable")
+        .says("cannot resolve db.invalid: no thread could be started for the name lookup");
+}
+
+/// Threads and open descriptors of a running process, from /proc.
+fn threads_and_fds(pid: u32) -> Option<(usize, usize)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let threads = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))?
+        .trim()
+        .parse()
+        .ok()?;
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count();
+    Some((threads, fds))
+}
+
+#[test]
+fn a_full_unix_backlog_leaks_no_thread_or_descriptor_over_a_long_wait() {
+    let dir = support::scratch_dir("backlog");
+    let path = dir.join("hung.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    // Fill the backlog: connects succeed until it is full, then one blocks for good.
+    let filling = path.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        // Ends when the listener goes (the blocked connect fails) or nobody receives.
+        while let Ok(stream) = std::os::unix::net::UnixStream::connect(&filling) {
+            if tx.send(stream).is_err() {
+                return;
+            }
+        }
+    });
+    let mut held = Vec::new();
+    while let Ok(stream) = rx.recv_timeout(Duration::from_millis(300)) {
+        held.push(stream);
+    }
+    assert!(!held.is_empty());
+
+    let mut child = Command::new(BIN)
+        .args(["--wait", "2s", "--interval", "10ms", "-t", "10ms"])
+        .args(["--unix-socket", path.to_str().unwrap(), "/health"])
+        .env_clear()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Descriptors the harness passed on count in both; only growth is a leak.
+    let (mut most, mut least) = ((0, 0), (usize::MAX, usize::MAX));
+    while child.try_wait().unwrap().is_none() {
+        if let Some((threads, fds)) = threads_and_fds(child.id()) {
+            most = (most.0.max(threads), most.1.max(fds));
+            least = (least.0.min(threads), least.1.min(fds));
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.starts_with("timeout: no connection to"), "{stdout}");
+    // One thread, and at most the one socket of the attempt under way.
+    assert_eq!(most.0, 1, "threads grew: {most:?}");
+    assert!(
+        most.1 <= least.1 + 1,
+        "descriptors grew: {least:?} to {most:?}"
+    );
+    drop(listener);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_silent_resolver_leaks_no_thread_over_a_long_wait() {
+    const TEST: &str = "a_silent_resolver_leaks_no_thread_over_a_long_wait";
+    if !support::is_root() {
+        return support::skip(
+            TEST,
+            "needs root (network and mount namespaces); CI runs it",
+        );
+    }
+    let (Some(unshare), Some(_), Some(_)) = (
+        support::which("unshare"),
+        support::which("ip"),
+        support::which("python3"),
+    ) else {
+        return support::skip(TEST, "needs unshare, ip (iproute2) and python3");
+    };
+    let dir = support::scratch_dir("silent-resolver");
+    let resolv = dir.join("resolv.conf");
+    std::fs::write(&resolv, "nameserver 127.0.0.1\n").unwrap();
+    // In a network namespace of its own, a nameserver that reads every query and never
+    // answers, and /etc/resolv.conf pointing at it (bind-mounted in a mount namespace).
+    let script = format!(
+        "ip link set lo up && mount --bind {resolv} /etc/resolv.conf && \
+         (python3 -c 'import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); \
+         s.bind((\"127.0.0.1\", 53)); time.sleep(15)' >/dev/null 2>&1 &) && sleep 0.3 && \
+         exec {BIN} --wait 2s --interval 10ms -t 10ms http://app.example:3000/health",
+        resolv = resolv.display()
+    );
+    let mut child = Command::new(unshare)
+        .args(["--net", "--mount", "sh", "-c", &script])
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut most = 0;
+    while child.try_wait().unwrap().is_none() {
+        let exe = std::fs::read_link(format!("/proc/{}/exe", child.id()));
+        if exe.is_ok_and(|e| e.ends_with("healthprobe"))
+            && let Some((threads, _)) = threads_and_fds(child.id())
+        {
+            most = most.max(threads);
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with("timeout: could not resolve app.example"),
+        "{stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The probe's own thread and the one lookup still under way.
+    assert!((1..=2).contains(&most), "{most} threads");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn fifos_and_devices_are_refused_as_files_at_once() {
+    let dir = support::scratch_dir("fifo");
+    let fifo = dir.join("secret.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let fifo = fifo.to_str().unwrap();
+    for file in [fifo, "/dev/zero"] {
+        let run = run(&["-t", "300ms", "--secret-header", &format!("X-Token:{file}")]);
+        run.expect("error").says("is not a regular file");
+        assert!(run.elapsed < Duration::from_millis(300), "{run:#?}");
+        let tls = support::tls_binary();
+        for files in [vec!["--cacert", file], vec!["--cert", file, "--key", file]] {
+            let mut command = Command::new(tls);
+            command
+                .args(["-t", "300ms", "https://127.0.0.1:1/"])
+                .args(files);
+            let run = support::run_command(command);
+            run.expect("error").says("is not a regular file");
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `healthprobe --wait WAIT TARGET`, its report piped, in JSON or text.
+fn start_wait(target: &str, wait: &str, json: bool) -> std::process::Child {
+    let mut command = Command::new(BIN);
+    command
+        .args(["--wait", wait, target])
+        .env_clear()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if json {
+        command.args(["--format", "json"]);
+    }
+    command.spawn().unwrap()
+}
+
+fn send(child: &std::process::Child, signal: i32) {
+    // SAFETY: kill(2) on our own child, not yet reaped (so its pid is not reused).
+    unsafe { libc::kill(i32::try_from(child.id()).unwrap(), signal) };
+}
+
+#[test]
+fn a_signal_racing_the_final_report_never_adds_a_second_verdict() {
+    let server = Server::answering("200 OK", "ok");
+    let url = server.url("/");
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let (mut stopped, mut early) = (0, 0);
+    for round in 0..600 {
+        let json = round % 2 == 1;
+        let child = start_wait(&url, "5s", json);
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        // Around the time the probe is done and writes its report.
+        thread::sleep(Duration::from_micros(seed % 1500));
+        send(
+            &child,
+            if seed % 2 == 0 {
+                libc::SIGTERM
+            } else {
+                libc::SIGINT
+            },
+        );
+        let output = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if std::os::unix::process::ExitStatusExt::signal(&output.status).is_some() {
+            // Before the wait armed its handler the signal ends the process as it ends
+            // any: no report, and the runtime sees the signal.
+            assert_eq!(stdout, "", "round {round}");
+            early += 1;
+            continue;
+        }
+        assert_eq!(stdout.lines().count(), 1, "round {round}: {stdout:?}");
+        let word = if json {
+            let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            v["result"].as_str().unwrap().to_string()
+        } else {
+            stdout.split(':').next().unwrap().to_string()
+        };
+        let expected = if output.status.code() == Some(0) {
+            "healthy"
+        } else {
+            stopped += 1;
+            "timeout"
+        };
+        assert_eq!(
+            word, expected,
+            "round {round}: {stdout:?} {:?}",
+            output.status
+        );
+    }
+    assert!(
+        stopped > 0,
+        "no signal arrived in time: the race was never run"
+    );
+    assert!(
+        early < 300,
+        "{early} of 600 signals came before the wait began"
+    );
+}
+
+#[test]
+fn the_stop_report_is_in_the_chosen_format() {
+    let refused = format!("tcp://127.0.0.1:{}", support::refused_port());
+    for json in [false, true] {
+        let child = start_wait(&refused, "30s", json);
+        thread::sleep(Duration::from_millis(300));
+        send(&child, libc::SIGTERM);
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if json {
+            let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            assert_eq!(v["result"], "timeout");
+            assert_eq!(v["healthy"], false);
+            assert_eq!(v["url"], refused.as_str());
+            assert!(v["elapsed_ms"].as_u64().unwrap() >= 200, "{v}");
+            assert_eq!(v["reason"], "the wait was stopped by a signal");
+        } else {
+            assert!(
+                stdout.starts_with("timeout: the wait was stopped by a signal after "),
+                "{stdout}"
+            );
+        }
+    }
+}
+
+#[test]
+fn control_characters_in_operator_strings_keep_every_report_within_4096_bytes() {
+    let server = Server::answering("200 OK", "{}");
+    let pointer = format!("/{}", "\u{1}".repeat(3000));
+    let check = format!("{pointer}=1");
+    let path = format!("/tmp/{}", "\u{1b}".repeat(3000));
+    for format in ["text", "json"] {
+        for args in [
+            vec![
+                "--json",
+                check.as_str(),
+                "--format",
+                format,
+                &server.url("/"),
+            ],
+            vec![
+                "--unix-socket",
+                path.as_str(),
+                "--format",
+                format,
+                "/health",
+            ],
+        ] {
+            let run = run(&args);
+            assert_eq!(run.code, Some(1), "{run:#?}");
+            assert!(run.stdout.len() <= 4096, "{} bytes", run.stdout.len());
+            assert!(
+                !run.stdout.contains(['\u{1}', '\u{1b}']),
+                "control characters printed raw: {run:#?}"
+            );
+            assert_eq!(run.stdout.lines().count(), 1);
+            if format == "json" {
+                serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn format_and_separator_characters_from_the_server_are_escaped() {
+    let server = Server::start(|c| {
+        c.respond(
+            "503 Service Unavailable",
+            &["X-Evil: a\u{202e}b\u{2028}c"],
+            "{\"status\":\"ok\u{202e}\u{2029}\u{200b}\"}".as_bytes(),
+        )
+    });
+    for args in [
+        vec!["-v", "--status", "200"],
+        vec!["--json", "/status=ok", "--status", "5xx"],
+    ] {
+        let mut args = args;
+        let url = server.url("/");
+        args.push(&url);
+        let run = run(&args);
+        assert_eq!(run.code, Some(1));
+        for c in ['\u{202e}', '\u{2028}', '\u{2029}', '\u{200b}'] {
+            assert!(!run.stdout.contains(c), "{c:?} printed raw: {run:#?}");
+        }
+        assert!(run.stdout.contains("\\u{202e}"), "{run:#?}");
+    }
+}
+
+#[test]
+fn a_socket_never_takes_a_closed_standard_descriptor() {
+    // A socket given descriptor 1 would receive whatever is written as the report.
+    let Some(strace) = support::which("strace") else {
+        support::skip(
+            "a_socket_never_takes_a_closed_standard_descriptor",
+            "strace is not installed (apt-get install strace)",
+        );
+        return;
+    };
+    let server = Server::answering("200 OK", "ok");
+    let log = support::scratch_dir("closed-fds").join("strace");
+    let mut command = Command::new(strace);
+    command
+        .args(["-f", "-e", "trace=socket", "-o"])
+        .arg(&log)
+        .args([BIN, &server.url("/")])
+        .env_clear()
+        .stdin(Stdio::null());
+    // Standard output and error closed, as a careless supervisor may start a process.
+    // SAFETY: close(2) is async-signal-safe, as a pre_exec closure must be.
+    unsafe {
+        command.pre_exec(|| {
+            libc::close(1);
+            libc::close(2);
+            Ok(())
+        });
+    }
+    assert_eq!(command.status().unwrap().code(), Some(0));
+    let trace = std::fs::read_to_string(&log).unwrap();
+    let sockets: Vec<i64> = trace
+        .lines()
+        .filter(|l| l.contains("socket("))
+        .filter_map(|l| l.rsplit("= ").next()?.trim().parse().ok())
+        .collect();
+    assert!(!sockets.is_empty(), "{trace}");
+    assert!(sockets.iter().all(|&fd| fd > 2), "{trace}");
+    std::fs::remove_dir_all(log.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn progress_output_stays_bounded_however_the_failures_change() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // Every answer differs from the one before, so every attempt is a change.
+    let count = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = count.clone();
+    let server = Server::start(move |c| {
+        let n = counter.fetch_add(1, Ordering::SeqCst);
+        let status = if n % 2 == 0 {
+            "503 Service Unavailable"
+        } else {
+            "500 Internal Server Error"
+        };
+        c.respond(status, &[], b"");
+    });
+    let run = run(&[
+        "--wait",
+        "3s",
+        "--interval",
+        "1ms",
+        "-t",
+        "100ms",
+        &server.url("/"),
+    ]);
+    run.expect("unhealthy");
+    assert!(
+        count.load(Ordering::SeqCst) > 200,
+        "too few attempts to tell"
+    );
+    assert!(
+        run.stderr.len() <= 16 * 1024,
+        "{} bytes of progress",
+        run.stderr.len()
+    );
+    assert!(
+        run.stderr
+            .ends_with("waiting: unhealthy: further progress is not shown\n")
+    );
+
+    // A failure that stays the same is reported once (every 10 s at most).
+    let same = Server::answering("503 Service Unavailable", "");
+    let run = support::run(&["--wait", "1s", "--interval", "10ms", &same.url("/")]);
+    assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+}

@@ -1,0 +1,267 @@
+//! No secret in any output, in any form: a server that echoes the secret header back —
+//! in a header value or name, a body, a JSON value; escaped, trimmed, upper-cased, cut by
+//! padding — in every output mode (text, JSON, `-v`, `--wait` progress), and credentials
+//! given with `-H` or in a URL.
+
+mod support;
+
+use support::{Run, Server, run, run_env};
+
+/// Every form a reader could recognise a secret in: as sent, JSON-escaped (what a JSON
+/// report or body shows), and as `escape_default` writes it.
+fn forms(secret: &str) -> Vec<String> {
+    let json = serde_json::Value::from(secret).to_string();
+    vec![
+        secret.to_string(),
+        json[1..json.len() - 1].to_string(),
+        secret.escape_default().to_string(),
+    ]
+}
+
+/// Fails when any run of 8 bytes of any form of `secret` stands in the output, in any
+/// ASCII case.
+#[track_caller]
+fn assert_no_leak(run: &Run, secret: &str) {
+    let output = format!("{}\n{}", run.stdout, run.stderr).to_ascii_lowercase();
+    for form in forms(secret) {
+        let form = form.to_ascii_lowercase();
+        for piece in form.as_bytes().windows(8) {
+            let piece = String::from_utf8_lossy(piece);
+            assert!(
+                !output.contains(&*piece),
+                "{piece:?} of the secret is in the output: {run:#?}"
+            );
+        }
+    }
+}
+
+/// What stands before the echo, so that a 120- or 300-byte cut falls inside the secret.
+const PAD: usize = 110;
+
+/// A server that sends the `X-Token` header back as `path` says, always failing (503, or
+/// a JSON value that differs), so that every mode reports it.
+fn echo_server() -> Server {
+    Server::start(|c| {
+        let token = c
+            .request
+            .lines()
+            .find_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.eq_ignore_ascii_case("x-token")
+                    .then(|| value.trim().to_string())
+            })
+            .unwrap_or_default();
+        let padded = format!("{}{token}", "p".repeat(PAD));
+        let path = c
+            .request
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("")
+            .to_string();
+        match path.as_str() {
+            "/json" => {
+                let body = serde_json::json!({ "token": padded, "short": token }).to_string();
+                c.respond("200 OK", &[], body.as_bytes());
+            }
+            "/upper" => {
+                let upper = token.to_ascii_uppercase();
+                c.respond(
+                    "503 Service Unavailable",
+                    &[&format!("X-Echo: {upper}")],
+                    upper.as_bytes(),
+                );
+            }
+            "/long-header" => c.respond(
+                "503 Service Unavailable",
+                &[&format!("X-Echo: {}{padded}", "p".repeat(180))],
+                b"",
+            ),
+            "/name" => c.respond("503 Service Unavailable", &[&format!("X-{token}: 1")], b""),
+            _ => {
+                let body = format!("{}{padded}", "p".repeat(180));
+                c.respond(
+                    "503 Service Unavailable",
+                    &[&format!("X-Echo: {token}")],
+                    body.as_bytes(),
+                );
+            }
+        }
+    })
+}
+
+/// Every output mode a report can take.
+const MODES: &[&[&str]] = &[
+    &[],
+    &["-v"],
+    &["--format", "json"],
+    &["-v", "--format", "json"],
+    &["--wait", "450ms", "--interval", "100ms", "-t", "200ms"],
+    &[
+        "--wait",
+        "450ms",
+        "--interval",
+        "100ms",
+        "-t",
+        "200ms",
+        "--format",
+        "json",
+        "-v",
+    ],
+];
+
+fn secret_file(name: &str, contents: &str) -> (std::path::PathBuf, String) {
+    let dir = support::scratch_dir(name);
+    let file = dir.join("token");
+    std::fs::write(&file, contents).unwrap();
+    let arg = format!("X-Token:{}", file.display());
+    (dir, arg)
+}
+
+#[test]
+fn an_echoed_secret_shows_in_no_output_in_any_form() {
+    // Quotes, a backslash and a tab (escaped differently by JSON and text), and spaces
+    // around it in the file, which are trimmed before sending.
+    let secret = "Bearer q\"u\\o\tte-0123456789abcdef";
+    let (dir, arg) = secret_file("secret-echo", &format!("  {secret} \t\n"));
+    let server = echo_server();
+    for path in ["/", "/json", "/upper", "/long-header"] {
+        for mode in MODES {
+            let url = server.url(path);
+            let mut args = vec!["--secret-header", &arg, "--json", "/token=nope", &url];
+            if path != "/json" {
+                args.drain(2..4);
+            }
+            args.extend_from_slice(mode);
+            let run = run(&args);
+            assert_eq!(run.code, Some(1), "{path} {mode:?}: {run:#?}");
+            assert_no_leak(&run, secret);
+        }
+    }
+    // The secret was sent, trimmed, every time.
+    let requests = server.requests();
+    assert!(requests.len() >= 24);
+    for request in requests {
+        assert!(
+            request.contains(&format!("x-token: {secret}\r\n")),
+            "{request:?}"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_secret_echoed_as_a_header_name_is_redacted() {
+    // Mixed case: header names arrive lower-cased.
+    let secret = "Tok-0123456789ABCDEF";
+    let (dir, arg) = secret_file("secret-name", secret);
+    let server = echo_server();
+    for mode in MODES {
+        let url = server.url("/name");
+        let mut args = vec!["--secret-header", &arg, &url];
+        args.extend_from_slice(mode);
+        assert_no_leak(&run(&args), secret);
+    }
+    let verbose = run(&["--secret-header", &arg, "-v", &server.url("/name")]);
+    verbose.says("< x-[redacted]: 1");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_found_json_value_is_redacted_before_it_is_cut() {
+    let secret = "s3cr3t-t0ken-with-some-length";
+    let (dir, arg) = secret_file("secret-json", secret);
+    let server = echo_server();
+    // The padded value is cut at 120 bytes, ten bytes into the secret.
+    let run = run(&[
+        "--secret-header",
+        &arg,
+        "--json",
+        "/token=nope",
+        &server.url("/json"),
+    ]);
+    // Cut after 120 bytes, inside the redaction mark itself.
+    run.expect("unhealthy").says("pp[redacted…");
+    assert_no_leak(&run, secret);
+    // The short value is quoted whole, redacted.
+    let run = support::run(&[
+        "--secret-header",
+        &arg,
+        "--json",
+        "/short=nope",
+        &server.url("/json"),
+    ]);
+    run.expect("unhealthy")
+        .says("/short is \"[redacted]\", expected \"nope\"");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn too_short_a_secret_is_refused() {
+    let (dir, arg) = secret_file("secret-short", "  abc1234 \n");
+    let run = run(&["--secret-header", &arg, "/health"]);
+    run.expect("error").says("shorter than 8 bytes");
+    assert!(!run.stdout.contains("abc1234"), "{run:#?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn credentials_given_with_h_are_redacted_by_verbose() {
+    let server = Server::start(|c| {
+        c.respond(
+            "200 OK",
+            &["Set-Cookie: session=cookie-from-server-123; HttpOnly"],
+            b"{}",
+        )
+    });
+    let url = server.url("/");
+    for format in ["text", "json"] {
+        let run = run(&[
+            "-v",
+            "--format",
+            format,
+            "-H",
+            "Authorization: Bearer auth-value-0123",
+            "-H",
+            "proxy-authorization: Basic proxy-value-0123",
+            "-H",
+            "Cookie: a=cookie-value-0123",
+            "-H",
+            "X-Shown: visible-value",
+            &url,
+        ]);
+        assert_eq!(run.code, Some(0), "{run:#?}");
+        run.says("visible-value");
+        for (name, value) in [
+            ("Authorization", "auth-value"),
+            ("proxy-authorization", "proxy-value"),
+            ("Cookie", "cookie-value"),
+            ("set-cookie", "cookie-from-server"),
+        ] {
+            run.says(&format!("{name}: [redacted]"));
+            assert!(!run.stdout.contains(value), "{value}: {run:#?}");
+        }
+    }
+}
+
+#[test]
+fn errors_never_quote_url_credentials() {
+    let password = "hunter2-pw";
+    for target in [
+        "ftp://user:hunter2-pw@host/",
+        "http//user:hunter2-pw@host/health",
+        "https://user:hunter2-pw@host/health",
+        "http://user:hunter2-pw@host/health",
+        "user:hunter2-pw@host:3000/health",
+    ] {
+        for run in [
+            run(&[target]),
+            run_env(&[], &[("HEALTHPROBE_URL", target)]),
+            run(&["--format", "json", target]),
+        ] {
+            assert_eq!(run.code, Some(1), "{target}: {run:#?}");
+            assert!(run.stdout.contains("error"), "{target}: {run:#?}");
+            assert!(!run.stdout.contains(password), "{target}: {run:#?}");
+            assert!(!run.stdout.contains(&password[..8]), "{target}: {run:#?}");
+        }
+    }
+}
