@@ -9,7 +9,7 @@ use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -132,10 +132,30 @@ impl Resolver for HostResolver {
     }
 }
 
-/// A name lookup under way: its query, and where its thread will send the answer.
+/// A name lookup under way: its query, and where its thread leaves the answer.
 struct Lookup {
     query: (String, u16),
-    answer: mpsc::Receiver<io::Result<Vec<SocketAddr>>>,
+    answer: Arc<Answer>,
+}
+
+/// The answer of a lookup thread, once it has one. (A mutex and a condition variable:
+/// std's channel links every flavour of itself into the binary once a receiver is kept.)
+#[derive(Default)]
+struct Answer {
+    found: Mutex<Option<io::Result<Vec<SocketAddr>>>>,
+    ready: Condvar,
+}
+
+impl Answer {
+    /// The answer, if it comes within `wait`.
+    fn wait(&self, wait: Duration) -> Option<io::Result<Vec<SocketAddr>>> {
+        let found = self.found.lock().ok()?;
+        let (mut found, _) = self
+            .ready
+            .wait_timeout_while(found, wait, |found| found.is_none())
+            .ok()?;
+        found.take()
+    }
 }
 
 /// Lookups that outlived the attempt that started them. The next attempt of a `--wait`
@@ -155,9 +175,7 @@ fn lookup(name: &str, port: u16, clock: Clock) -> Result<Vec<SocketAddr>, Error>
         Some(lookup) => lookup,
         None => start_lookup(query)?,
     };
-    let answer = clock
-        .left()
-        .and_then(|left| lookup.answer.recv_timeout(left).ok());
+    let answer = clock.left().and_then(|left| lookup.answer.wait(left));
     match answer {
         Some(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
         Some(_) => Err(Error::HostNotFound),
@@ -171,12 +189,16 @@ fn lookup(name: &str, port: u16, clock: Clock) -> Result<Vec<SocketAddr>, Error>
 }
 
 fn start_lookup(query: (String, u16)) -> Result<Lookup, Error> {
-    let (tx, answer) = mpsc::sync_channel(1);
-    let asked = query.clone();
+    let answer = Arc::new(Answer::default());
+    let (asked, answering) = (query.clone(), answer.clone());
     thread::Builder::new()
         .stack_size(64 * 1024)
         .spawn(move || {
-            let _ = tx.send(asked.to_socket_addrs().map(Iterator::collect));
+            let found = asked.to_socket_addrs().map(Iterator::collect);
+            if let Ok(mut slot) = answering.found.lock() {
+                *slot = Some(found);
+                answering.ready.notify_all();
+            }
         })
         .map_err(|e| Error::Other(Box::new(NoThread(e))))?;
     Ok(Lookup { query, answer })
