@@ -5,7 +5,9 @@
 //! `src/arena.ld` puts the allocator's arena after the other statics (one fault fewer).
 //! Relative relocations are packed (RELR, read by musl ≥ 1.2.4's static-PIE start-up,
 //! bundled with Rust ≥ 1.93, below Cargo.toml's rust-version): 26 KB of `.rela.dyn` become
-//! 0.4 KB, which a probe no longer reads at start.
+//! 0.4 KB, which a probe no longer reads at start. The six platforms linked by zig
+//! (`cargo zigbuild`, docs/platforms.md) keep RELA: zig's driver refuses the flag and its
+//! linker cannot pack; it also ignores the scripts, which cost nothing there.
 
 use std::path::Path;
 
@@ -22,7 +24,10 @@ fn main() {
             println!("cargo:rustc-link-arg-bins=-Wl,{flag},{value}");
         }
     };
-    link_arg("-z", "pack-relative-relocs");
+    let zig = std::env::var("RUSTC_LINKER").is_ok_and(|linker| linker.contains("zigcc"));
+    if !zig {
+        link_arg("-z", "pack-relative-relocs");
+    }
     for name in ["src/hot.ld", "src/discard.ld", "src/arena.ld"] {
         println!("cargo:rerun-if-changed={name}");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);

@@ -6,103 +6,52 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use support::elf::{DT_RELASZ, Elf, PT_GNU_EH_FRAME};
 use support::{BIN, Server, is_root, run_command, which};
-
-const PT_INTERP: u32 = 3;
-const PT_DYNAMIC: u32 = 2;
-const PT_GNU_EH_FRAME: u32 = 0x6474_e550;
-const DT_NEEDED: u64 = 1;
-const DT_RELASZ: u64 = 8;
-
-/// The (tag, value) entries of the dynamic section, if there is one.
-fn dynamic_entries(elf: &[u8]) -> Vec<(u64, u64)> {
-    let headers = program_headers(elf);
-    let Some(&(_, offset, size)) = headers.iter().find(|h| h.0 == PT_DYNAMIC) else {
-        return Vec::new();
-    };
-    (offset..offset + size)
-        .step_by(16)
-        .map(|at| (int(elf, at, 8) as u64, int(elf, at + 8, 8) as u64))
-        .collect()
-}
-
-/// The little-endian integer of `width` bytes at `at` (64-bit little-endian ELF only: the
-/// targets we ship).
-fn int(elf: &[u8], at: usize, width: usize) -> usize {
-    let mut bytes = [0; 8];
-    bytes[..width].copy_from_slice(&elf[at..at + width]);
-    u64::from_le_bytes(bytes) as usize
-}
-
-/// Reads the ELF program headers: (type, file offset, file size).
-fn program_headers(elf: &[u8]) -> Vec<(u32, usize, usize)> {
-    assert_eq!(&elf[..4], b"\x7fELF", "not an ELF file");
-    assert_eq!((elf[4], elf[5]), (2, 1), "not a 64-bit little-endian ELF");
-    let (phoff, phentsize, phnum) = (int(elf, 0x20, 8), int(elf, 0x36, 2), int(elf, 0x38, 2));
-    (0..phnum)
-        .map(|i| {
-            let at = phoff + i * phentsize;
-            (
-                int(elf, at, 4) as u32,
-                int(elf, at + 8, 8),
-                int(elf, at + 32, 8),
-            )
-        })
-        .collect()
-}
-
-/// The ELF section headers: (name, address, size).
-fn sections(elf: &[u8]) -> Vec<(String, usize, usize)> {
-    let (shoff, shentsize) = (int(elf, 0x28, 8), int(elf, 0x3a, 2));
-    let (shnum, shstrndx) = (int(elf, 0x3c, 2), int(elf, 0x3e, 2));
-    let header = |i: usize| shoff + i * shentsize;
-    let names = int(elf, header(shstrndx) + 24, 8);
-    (0..shnum)
-        .map(|i| {
-            let at = header(i);
-            let name = &elf[names + int(elf, at, 4)..];
-            let name = &name[..name.iter().position(|&b| b == 0).unwrap()];
-            let name = String::from_utf8_lossy(name).into_owned();
-            (name, int(elf, at + 16, 8), int(elf, at + 32, 8))
-        })
-        .collect()
-}
 
 #[test]
 fn binary_is_static_with_no_interpreter_and_no_libraries() {
-    let elf = std::fs::read(BIN).unwrap();
-    let headers = program_headers(&elf);
-    assert!(
-        headers.iter().all(|h| h.0 != PT_INTERP),
-        "the binary has a PT_INTERP"
-    );
-    assert!(
-        dynamic_entries(&elf)
-            .iter()
-            .all(|&(tag, _)| tag != DT_NEEDED),
-        "the binary needs a shared library"
-    );
+    let problems = Elf::read(Path::new(BIN)).shipping_problems();
+    assert!(problems.is_empty(), "{problems:?}");
     if !BIN.contains("/x86_64-unknown-linux-musl/release/") && !BIN.contains("-musl/release/") {
         eprintln!("NOTE: testing {BIN}, not the release musl artifact; run `cargo test --release`");
     }
 }
 
-/// Size is a feature: the release binary stays within 600 KiB (issue #5; 506 KB when this
-/// was written, README "Size"). What holds it there is std built without its backtrace
-/// symboliser (.cargo/config.toml, −230 KB): a stable cargo, which ignores that, fails
-/// here. The two smaller savings are checked one by one below.
+/// Size is a feature: the release binary stays within 600 KiB (issue #5) when built as it
+/// ships, by the pinned nightly, which compiles std without its backtrace symboliser
+/// (.cargo/config.toml, −230 KB). A stable toolchain (what distribution packagers use)
+/// links the prebuilt std, symboliser included, and reaches ~750 KiB: its bound is
+/// 800 KiB. Which toolchain ran the tests is the cargo that ran them; which std the binary
+/// links, the binary tells (the symboliser's crates name their sources in it).
 #[test]
-fn release_binary_stays_within_600_kib() {
+fn release_binary_stays_within_its_toolchains_bound() {
     if cfg!(debug_assertions) {
-        eprintln!("SKIP release_binary_stays_within_600_kib: debug build (cargo test --release)");
-        return;
+        return support::skip(
+            "release_binary_stays_within_its_toolchains_bound",
+            "debug build (cargo test --release)",
+        );
     }
-    let size = std::fs::metadata(BIN).unwrap().len();
-    assert!(
-        size <= 600 * 1024,
-        "the binary is {size} bytes, over 600 KiB: built by a stable cargo, which ignores \
-         .cargo/config.toml's build-std? (rust-toolchain.toml pins the nightly)"
-    );
+    let binary = std::fs::read(BIN).unwrap();
+    let symboliser = binary.windows(6).any(|w| w == b"gimli-");
+    let pinned = std::env::var("CARGO").is_ok_and(|c| c.contains("/toolchains/nightly-"));
+    let size = binary.len();
+    if pinned {
+        assert!(
+            !symboliser,
+            "the pinned nightly linked std's backtrace symboliser: is build-std off?"
+        );
+        assert!(
+            size <= 600 * 1024,
+            "the binary is {size} bytes, over 600 KiB"
+        );
+    } else {
+        eprintln!("stable toolchain: {size} bytes (bound 800 KiB; the pinned nightly: 600 KiB)");
+        assert!(
+            size <= 800 * 1024,
+            "the binary is {size} bytes, over 800 KiB"
+        );
+    }
 }
 
 /// build.rs's link options: no unwind tables (src/discard.ld, −90 KB; kept they hold 12 KB
@@ -116,8 +65,9 @@ fn release_binary_has_no_unwind_tables_and_packed_relocations() {
         );
         return;
     }
-    let elf = std::fs::read(BIN).unwrap();
-    let index: usize = program_headers(&elf)
+    let elf = Elf::read(Path::new(BIN));
+    let index: usize = elf
+        .program_headers()
         .iter()
         .filter(|h| h.0 == PT_GNU_EH_FRAME)
         .map(|h| h.2)
@@ -126,7 +76,8 @@ fn release_binary_has_no_unwind_tables_and_packed_relocations() {
         index <= 256,
         "{index} bytes of unwind index: src/discard.ld not applied?"
     );
-    let rela = dynamic_entries(&elf)
+    let rela = elf
+        .dynamic_entries()
         .iter()
         .find(|&&(tag, _)| tag == DT_RELASZ)
         .map_or(0, |&(_, size)| size);
@@ -144,8 +95,7 @@ fn the_arena_is_the_last_static() {
         eprintln!("SKIP the_arena_is_the_last_static: debug build (cargo test --release)");
         return;
     }
-    let elf = std::fs::read(BIN).unwrap();
-    let sections = sections(&elf);
+    let sections = Elf::read(Path::new(BIN)).sections();
     let find = |name: &str| sections.iter().find(|s| s.0 == name);
     let Some((_, statics_at, statics)) = find(".bss.statics") else {
         panic!("no .bss.statics section: src/arena.ld not applied?");

@@ -2,6 +2,9 @@
 //! sockets with scripted behaviour.
 #![allow(dead_code)] // each test crate uses a different part of this module
 
+pub mod elf;
+pub mod pki;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Command, Stdio};
@@ -12,53 +15,25 @@ use std::time::{Duration, Instant};
 /// The binary under test: the release musl build when run as the README says.
 pub const BIN: &str = env!("CARGO_BIN_EXE_healthprobe");
 
-/// A release build made exactly as it ships (`cargo build --release --locked ARGS`), once
-/// per process, in a target directory of its own: the outer cargo holds the usual one.
-fn release_build(dir: &str, args: &[&str], triple: &str) -> std::path::PathBuf {
-    let target_dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(dir);
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let status = Command::new(cargo)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["build", "--release", "--locked"])
-        .args(args)
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "cargo build --release {args:?} failed");
-    target_dir.join(triple).join("release/healthprobe")
-}
-
-/// The build with `--features tls`.
+/// The build with `--features tls`: the amd64 `-tls` release artifact.
 pub fn tls_binary() -> &'static std::path::Path {
     static BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| {
-        release_build(
-            "tls-build",
-            &["--features", "tls"],
-            "x86_64-unknown-linux-musl",
-        )
-    })
+    BIN.get_or_init(|| dist("linux/amd64", "amd64", true))
 }
 
-/// The arm64 build, cross-compiled from this machine.
-pub fn arm64_binary() -> &'static std::path::Path {
-    static BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    const TRIPLE: &str = "aarch64-unknown-linux-musl";
-    BIN.get_or_init(|| release_build("arm64-build", &["--target", TRIPLE], TRIPLE))
-}
-
-/// The arm64 build with `--features tls` (ring's C cross-compiled by clang).
-pub fn arm64_tls_binary() -> &'static std::path::Path {
-    static BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    const TRIPLE: &str = "aarch64-unknown-linux-musl";
-    BIN.get_or_init(|| {
-        release_build(
-            "arm64-tls-build",
-            &["--target", TRIPLE, "--features", "tls"],
-            TRIPLE,
-        )
-    })
+/// A release artifact as users get it: `scripts/dist` builds `platform` (Docker's name,
+/// e.g. `linux/arm64`; cargo makes it a no-op when current) and this returns
+/// `dist/healthprobe-linux-<slug>`, or its `-tls` sibling.
+pub fn dist(platform: &str, slug: &str, tls: bool) -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dist = Command::new(root.join("scripts/dist"));
+    if !tls {
+        dist.arg("--plain");
+    }
+    let status = dist.arg(platform).status().expect("scripts/dist runs");
+    assert!(status.success(), "scripts/dist {platform} failed");
+    let suffix = if tls { "-tls" } else { "" };
+    root.join(format!("dist/healthprobe-linux-{slug}{suffix}"))
 }
 
 /// An empty directory `healthprobe-{name}-{pid}` under the system's temporary directory,
@@ -69,11 +44,6 @@ pub fn scratch_dir(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// qemu's user-mode emulator for arm64, if installed (Debian: qemu-user-static).
-pub fn qemu_aarch64() -> Option<std::path::PathBuf> {
-    which("qemu-aarch64-static").or_else(|| which("qemu-aarch64"))
 }
 
 /// A program on PATH, by its full path.
@@ -370,7 +340,16 @@ pub fn skip(test: &str, why: &str) {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("{test} cannot run: {why} (CI=true: every prerequisite must be present)");
     }
-    eprintln!("SKIP {test}: {why}");
+    announce_skip(test, why);
+}
+
+/// Says that `test` did not run, where the test summary shows it: straight to the standard
+/// error, past the harness's capture (which holds `eprintln!` only for failing tests), so
+/// that a newcomer's "ok" beside a skipped test is not taken for a pass.
+pub fn announce_skip(test: &str, why: &str) {
+    use std::io::Write;
+    let line = format!("SKIP {test}: {why}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// Whether the tests run as root (namespaces, chroot, setuid).
