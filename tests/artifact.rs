@@ -60,8 +60,9 @@ fn release_binary_stays_within_its_toolchains_bound() {
 #[test]
 fn release_binary_has_no_unwind_tables_and_packed_relocations() {
     if cfg!(debug_assertions) {
-        eprintln!(
-            "SKIP release_binary_has_no_unwind_tables_and_packed_relocations: debug build (cargo test --release)"
+        support::skip(
+            "release_binary_has_no_unwind_tables_and_packed_relocations",
+            "debug build (cargo test --release)",
         );
         return;
     }
@@ -92,7 +93,10 @@ fn release_binary_has_no_unwind_tables_and_packed_relocations() {
 #[test]
 fn the_arena_is_the_last_static() {
     if cfg!(debug_assertions) {
-        eprintln!("SKIP the_arena_is_the_last_static: debug build (cargo test --release)");
+        support::skip(
+            "the_arena_is_the_last_static",
+            "debug build (cargo test --release)",
+        );
         return;
     }
     let sections = Elf::read(Path::new(BIN)).sections();
@@ -139,8 +143,9 @@ fn chrooted_as(root: &Path, user: &str, args: &[&str], env: &[(&str, &str)]) -> 
 #[test]
 fn runs_chrooted_in_an_empty_root_as_uid_1001() {
     if !is_root() {
-        eprintln!(
-            "SKIP runs_chrooted_in_an_empty_root_as_uid_1001: needs root (chroot, setuid); CI runs it"
+        support::skip(
+            "runs_chrooted_in_an_empty_root_as_uid_1001",
+            "needs root (chroot, setuid); CI runs it",
         );
         return;
     }

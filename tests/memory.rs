@@ -49,7 +49,10 @@ fn peak(args: &[&str]) -> Option<(u64, i32)> {
 #[test]
 fn peak_memory_stays_under_4_mib() {
     if launcher().is_none() {
-        eprintln!("SKIP peak_memory_stays_under_4_mib: no C compiler (cc) to build the launcher");
+        support::skip(
+            "peak_memory_stays_under_4_mib",
+            "no C compiler (cc) to build the launcher",
+        );
         return;
     }
     let healthy = Server::answering("200 OK", r#"{"status":"ok"}"#);
@@ -132,14 +135,16 @@ fn peak_memory_stays_under_4_mib() {
 #[test]
 fn a_healthy_quiet_probe_peaks_at_512_kib_or_less() {
     if cfg!(debug_assertions) {
-        eprintln!(
-            "SKIP a_healthy_quiet_probe_peaks_at_512_kib_or_less: debug build; the figure is the release binary's (cargo test --release)"
+        support::skip(
+            "a_healthy_quiet_probe_peaks_at_512_kib_or_less",
+            "debug build; the figure is the release binary's (cargo test --release)",
         );
         return;
     }
     if launcher().is_none() {
-        eprintln!(
-            "SKIP a_healthy_quiet_probe_peaks_at_512_kib_or_less: no C compiler (cc) to build the launcher"
+        support::skip(
+            "a_healthy_quiet_probe_peaks_at_512_kib_or_less",
+            "no C compiler (cc) to build the launcher",
         );
         return;
     }

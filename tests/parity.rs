@@ -39,7 +39,10 @@ fn node_probe(port: u16) -> Option<i32> {
 #[test]
 fn same_verdicts_as_the_node_one_liner() {
     if Command::new("node").arg("--version").output().is_err() {
-        eprintln!("SKIP same_verdicts_as_the_node_one_liner: node is not installed");
+        support::skip(
+            "same_verdicts_as_the_node_one_liner",
+            "node is not installed",
+        );
         return;
     }
     let healthy = Server::answering("200 OK", r#"{"status":"ok"}"#);

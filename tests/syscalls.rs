@@ -11,8 +11,9 @@ use support::{BIN, Server, strace_calls, strace_summary, which};
 #[test]
 fn a_healthy_probe_makes_at_most_30_system_calls_and_no_thread() {
     if which("strace").is_none() {
-        eprintln!(
-            "SKIP a_healthy_probe_makes_at_most_30_system_calls_and_no_thread: strace is not installed"
+        support::skip(
+            "a_healthy_probe_makes_at_most_30_system_calls_and_no_thread",
+            "strace is not installed",
         );
         return;
     }
