@@ -11,6 +11,7 @@ use crate::duration;
 use crate::header::{self, Header};
 use crate::sanitize::Secrets;
 use crate::status::StatusSet;
+use crate::suggest;
 use crate::target::{self, Target};
 use crate::tls::{self, Tls, TlsOptions};
 
@@ -82,23 +83,25 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 const DEFAULT_PORT: u16 = 3000;
 
-/// Reads the arguments (without the program name) and the environment.
+/// Reads the arguments (without the program name) and the environment: `env` looks a
+/// variable up, `names` are the names of the `HEALTHPROBE_*` variables set.
 pub fn parse(
     args: Vec<OsString>,
     env: &dyn Fn(&str) -> Option<OsString>,
+    names: &[String],
 ) -> Result<Command, Rejected> {
     let mut cli = Cli::new(args);
     // The format comes first, so that every later error is reported in it.
     let format = match cli.option(env, &["--format"], Some("HEALTHPROBE_FORMAT")) {
         Ok(None) => Format::Text,
-        Ok(Some(f)) if f == "text" => Format::Text,
-        Ok(Some(f)) if f == "json" => Format::Json,
-        Ok(Some(f)) => {
-            return Err(reject(
-                format!("--format: {f:?} is not text or json"),
-                Format::Text,
-            ));
-        }
+        Ok(Some(f)) => match f.value.as_str() {
+            "text" => Format::Text,
+            "json" => Format::Json,
+            other => {
+                let reason = format!("{}: {:?} is not text or json", f.from, short(other));
+                return Err(reject(reason, Format::Text));
+            }
+        },
         Err(reason) => return Err(reject(reason, Format::Text)),
     };
     if cli.flag(&["-h", "--help"]) {
@@ -106,6 +109,17 @@ pub fn parse(
     }
     if cli.flag(&["-V", "--version"]) {
         return Ok(Command::Version);
+    }
+    // A typo in an image's ENV must not fall back to a default without a word.
+    if let Some(name) = names
+        .iter()
+        .find(|n| !KNOWN_VARIABLES.contains(&n.as_str()))
+    {
+        let hint = match suggest::nearest(name, KNOWN_VARIABLES.iter().copied()) {
+            Some(known) => format!("; did you mean {known}?"),
+            None => " (see --help for the variables)".to_string(),
+        };
+        return Err(reject(format!("unknown variable {name}{hint}"), format));
     }
     settings(cli, env, format)
         .map(|s| Command::Probe(Box::new(s)))
@@ -127,17 +141,22 @@ fn settings(
         (false, false) => Verbosity::Normal,
     };
     let timeout = match cli.option(env, &["-t", "--timeout"], Some("HEALTHPROBE_TIMEOUT"))? {
-        Some(text) => duration::parse(&text).map_err(|e| format!("--timeout: {e}"))?,
+        Some(given) => given.read(duration::parse)?,
         None => DEFAULT_TIMEOUT,
     };
     let status = match cli.option(env, &["--status"], Some("HEALTHPROBE_STATUS"))? {
-        Some(text) => StatusSet::parse(&text).map_err(|e| format!("--status: {e}"))?,
+        Some(given) => given.read(StatusSet::parse)?,
         None => StatusSet::default(),
     };
-    let contains = cli.option(env, &["--body"], Some("HEALTHPROBE_BODY"))?;
-    if contains.as_deref() == Some("") {
-        return Err("--body: the text to look for is empty".to_string());
-    }
+    let contains = cli
+        .option(env, &["--body"], Some("HEALTHPROBE_BODY"))?
+        .map(|given| {
+            given.read(|text| match text {
+                "" => Err("the text to look for is empty".to_string()),
+                text => Ok(text.to_string()),
+            })
+        })
+        .transpose()?;
     let json = cli
         .repeated(&["--json"])?
         .iter()
@@ -151,7 +170,10 @@ fn settings(
     for text in cli.repeated(&["--secret-header"])? {
         headers.push(Header::parse_secret(&text).map_err(|e| format!("--secret-header: {e}"))?);
     }
-    let method = match cli.option(env, &["--method"], None)? {
+    let method = match cli
+        .option(env, &["--method"], None)?
+        .map(|given| given.value)
+    {
         None => Method::Get,
         Some(m) if m.eq_ignore_ascii_case("GET") => Method::Get,
         Some(m) if m.eq_ignore_ascii_case("HEAD") => Method::Head,
@@ -165,27 +187,33 @@ fn settings(
     if method == Method::Head && checks.need_body() {
         return Err("--body and --json need a body, which HEAD never has".to_string());
     }
-    let wait = match cli.option(env, &["--wait"], Some("HEALTHPROBE_WAIT"))? {
-        Some(text) => Some(duration::parse(&text).map_err(|e| format!("--wait: {e}"))?),
-        None => None,
-    };
+    let wait = cli
+        .option(env, &["--wait"], Some("HEALTHPROBE_WAIT"))?
+        .map(|given| given.read(duration::parse))
+        .transpose()?;
     let interval = match cli.option(env, &["--interval"], Some("HEALTHPROBE_INTERVAL"))? {
-        Some(text) if wait.is_some() => {
-            duration::parse(&text).map_err(|e| format!("--interval: {e}"))?
-        }
-        Some(_) => return Err("--interval goes with --wait".to_string()),
+        Some(given) if wait.is_some() => given.read(duration::parse)?,
+        Some(given) => return Err(format!("{} goes with --wait", given.from)),
         None => DEFAULT_INTERVAL,
     };
-    let unix_socket = cli
-        .option(env, &["--unix-socket"], Some("HEALTHPROBE_UNIX_SOCKET"))?
-        .map(std::path::PathBuf::from);
+    let mut text = |keys, variable| -> Result<Option<String>, String> {
+        Ok(cli
+            .option(env, keys, Some(variable))?
+            .map(|given| given.value))
+    };
+    let unix_socket =
+        text(&["--unix-socket"], "HEALTHPROBE_UNIX_SOCKET")?.map(std::path::PathBuf::from);
+    let cacert = text(&["--cacert"], "HEALTHPROBE_CACERT")?;
+    let servername = text(&["--servername"], "HEALTHPROBE_SERVERNAME")?;
+    let cert = text(&["--cert"], "HEALTHPROBE_CERT")?;
+    let key = text(&["--key"], "HEALTHPROBE_KEY")?;
     let insecure = cli.flag(&["--insecure"]);
     let tls_options = TlsOptions {
-        cacert: cli.option(env, &["--cacert"], Some("HEALTHPROBE_CACERT"))?,
+        cacert,
         insecure: insecure || switch(env, "HEALTHPROBE_INSECURE")?,
-        servername: cli.option(env, &["--servername"], Some("HEALTHPROBE_SERVERNAME"))?,
-        cert: cli.option(env, &["--cert"], Some("HEALTHPROBE_CERT"))?,
-        key: cli.option(env, &["--key"], Some("HEALTHPROBE_KEY"))?,
+        servername,
+        cert,
+        key,
     };
     // pico-args hands back the free arguments only once every option has been taken.
     let mut targets = resolve_targets(cli.free_targets()?, ready, env)?;
@@ -221,6 +249,20 @@ fn settings(
         wait,
         interval,
     })
+}
+
+/// An option's value and where it came from: the flag as spelt in `--help`, or the
+/// variable. An error about the value names that, not a flag the user never typed.
+struct Given {
+    value: String,
+    from: &'static str,
+}
+
+impl Given {
+    /// The value as `read` reads it; its error prefixed with where the value came from.
+    fn read<T>(&self, read: impl FnOnce(&str) -> Result<T, String>) -> Result<T, String> {
+        read(&self.value).map_err(|e| format!("{}: {e}", self.from))
+    }
 }
 
 /// A yes/no environment variable, for switches such as `--insecure`.
@@ -293,8 +335,8 @@ impl Cli {
         &mut self,
         env: &dyn Fn(&str) -> Option<OsString>,
         keys: &'static [&'static str],
-        variable_name: Option<&str>,
-    ) -> Result<Option<String>, String> {
+        variable_name: Option<&'static str>,
+    ) -> Result<Option<Given>, String> {
         self.asked.push(keys);
         let flag = keys.last().copied().unwrap_or_default();
         let value = if self.absent(keys) {
@@ -306,11 +348,11 @@ impl Cli {
             }
             .map_err(|e| pico_reason(e, flag))?
         };
-        match (value, variable_name) {
-            (Some(value), _) => Ok(Some(value)),
-            (None, Some(name)) => variable(env, name),
-            (None, None) => Ok(None),
-        }
+        Ok(match (value, variable_name) {
+            (Some(value), _) => Some(Given { value, from: flag }),
+            (None, Some(name)) => variable(env, name)?.map(|value| Given { value, from: name }),
+            (None, None) => None,
+        })
     }
 
     /// A repeatable option.
@@ -339,8 +381,11 @@ impl Cli {
                     .asked
                     .iter()
                     .find(|spellings| spellings.contains(&name));
+                let spellings = self.asked.iter().flat_map(|s| s.iter().copied());
                 return Err(if let Some(long) = known.and_then(|s| s.last()) {
                     format!("{long} is given more than once")
+                } else if let Some(meant) = suggest::nearest(name, spellings) {
+                    format!("unknown option {:?}; did you mean {meant}?", short(&arg))
                 } else {
                     format!("unknown option {:?} (see --help)", short(&arg))
                 });
@@ -400,13 +445,28 @@ fn resolve_targets(
 /// process keeps only these (`process::variables`).
 pub const VARIABLES: &[&str] = &["HEALTHPROBE_", "PORT="];
 
+/// Every `HEALTHPROBE_*` variable read; any other set is an error.
+const KNOWN_VARIABLES: &[&str] = &[
+    "HEALTHPROBE_URL",
+    "HEALTHPROBE_TIMEOUT",
+    "HEALTHPROBE_STATUS",
+    "HEALTHPROBE_BODY",
+    "HEALTHPROBE_FORMAT",
+    "HEALTHPROBE_WAIT",
+    "HEALTHPROBE_INTERVAL",
+    "HEALTHPROBE_UNIX_SOCKET",
+    "HEALTHPROBE_CACERT",
+    "HEALTHPROBE_INSECURE",
+    "HEALTHPROBE_SERVERNAME",
+    "HEALTHPROBE_CERT",
+    "HEALTHPROBE_KEY",
+];
+
 /// An environment variable; set but empty is a mistake worth reporting, not a default.
 fn variable(env: &dyn Fn(&str) -> Option<OsString>, name: &str) -> Result<Option<String>, String> {
     debug_assert!(
-        VARIABLES
-            .iter()
-            .any(|kept| format!("{name}=").starts_with(kept)),
-        "{name} is not kept"
+        name == "PORT" || KNOWN_VARIABLES.contains(&name),
+        "{name} is read but not in KNOWN_VARIABLES"
     );
     match env(name) {
         None => Ok(None),
@@ -455,14 +515,16 @@ USAGE:
 
 TARGET (first match wins):
     http://HOST[:PORT]/PATH   a full URL; HOST may be a name, 1.2.3.4 or [::1] (https:// with `tls`)
-    tcp://HOST:PORT           healthy when a TCP connection is accepted (databases, caches)
-    /PATH                     joined to http://127.0.0.1:$PORT
+    tcp://HOST:PORT           healthy when a TCP connection is accepted (databases, caches);
+                              a hung or frozen app still accepts (the kernel completes the
+                              handshake), so use HTTP for liveness
+    /PATH                     joined to http://127.0.0.1:$PORT ([::1] if 127.0.0.1 refuses)
     (omitted)                 $HEALTHPROBE_URL, else http://127.0.0.1:$PORT/health
     Several TARGETs are probed at once; healthy only when all are.
 
 OPTIONS (flag wins over its environment variable):
         --ready               probe /health/ready instead of /health (default target only)
-    -t, --timeout DURATION    overall deadline, e.g. 250ms, 2s, 1.5s, 1m [HEALTHPROBE_TIMEOUT, default 3s]
+    -t, --timeout DURATION    overall deadline, e.g. 500ms, 2s, 2.5s, 1m30s [HEALTHPROBE_TIMEOUT, default 3s]
         --status LIST         accepted codes, e.g. 200 or 200-299,304 or 2xx,3xx [HEALTHPROBE_STATUS, default 200-399]
         --body TEXT           the body must contain TEXT [HEALTHPROBE_BODY]
         --json POINTER=VALUE  the JSON body's value at POINTER must equal VALUE (repeatable)
@@ -474,7 +536,8 @@ OPTIONS (flag wins over its environment variable):
     -v, --verbose             also print address, timings, response head and body start
         --format text|json    report format [HEALTHPROBE_FORMAT, default text]
         --unix-socket PATH    send the request over this Unix socket; the URL gives Host and path [HEALTHPROBE_UNIX_SOCKET]
-        --wait DURATION       retry until healthy or DURATION has passed; SIGTERM/SIGINT stop it [HEALTHPROBE_WAIT]
+        --wait DURATION       retry until healthy or DURATION has passed, a last attempt at its end;
+                              SIGTERM/SIGINT stop it [HEALTHPROBE_WAIT]
         --interval DURATION   between --wait attempts [HEALTHPROBE_INTERVAL, default 1s]
     -h, --help                print this help
     -V, --version             print the version

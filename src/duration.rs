@@ -1,4 +1,5 @@
-//! Durations as people write them on a command line: `250ms`, `2s`, `1.5s`, `1m`, `3`.
+//! Durations as Docker and Kubernetes write them: `250ms`, `2s`, `2.5s`, `1m30s`, `1h`, and
+//! a bare number of seconds, `3`.
 
 use std::time::Duration;
 
@@ -6,23 +7,56 @@ use std::time::Duration;
 /// configuration mistake, and the cap keeps every later `Instant + Duration` from overflowing.
 pub const MAX: Duration = Duration::from_secs(3600);
 
-/// Parses a positive duration. A bare number means seconds; the units are `ms`, `s`, `m`.
+/// What a bad duration's error shows.
+const FORMS: &str = "forms: 500ms, 2s, 2.5s, 1m30s, 1h; a bare number is seconds";
+
+/// Parses a positive duration: one or more number-unit pairs (`h`, `m`, `s`, `ms`, each
+/// number with an optional fraction), or a bare number of seconds; from 1 ms to [`MAX`].
 pub fn parse(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let millis_per_unit: u64 = match unit {
-        "" | "s" => 1000,
-        "ms" => 1,
-        "m" => 60_000,
-        _ => {
-            return Err(format!(
-                "{text:?} is not a duration (try 250ms, 2s, 1.5s or 1m)"
-            ));
+    let bad = || format!("{text:?} is not a duration ({FORMS})");
+    let too_long = || format!("{text:?} is too long (at most {})", format(MAX));
+    let mut rest = text;
+    let mut micros: u64 = 0;
+    loop {
+        let split = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (number, after) = rest.split_at(split);
+        let unit_len = after
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(after.len());
+        let (unit, after) = after.split_at(unit_len);
+        let micros_per_unit: u64 = match unit {
+            // A bare number is seconds, but only on its own: `1m30` is a mistake.
+            "" if number.len() == text.len() => 1_000_000,
+            "h" => 3_600_000_000,
+            "m" => 60_000_000,
+            "s" => 1_000_000,
+            "ms" => 1000,
+            _ => return Err(bad()),
+        };
+        micros = micros
+            .checked_add(pair_micros(number, micros_per_unit).ok_or_else(bad)?)
+            .ok_or_else(too_long)?;
+        if micros > MAX.as_micros() as u64 {
+            return Err(too_long());
         }
-    };
+        if after.is_empty() {
+            break;
+        }
+        rest = after;
+    }
+    if micros < 1000 {
+        return Err(format!("{text:?} is too short (at least 1ms)"));
+    }
+    Ok(Duration::from_micros(micros))
+}
+
+/// `number` (digits, an optional fraction) times `micros_per_unit`, in integer arithmetic:
+/// exact for every value accepted, so 0.1s is 100ms, not 99.999ms. `None` if malformed; a
+/// number too large comes back as `u64::MAX`, which the caller refuses as too long.
+fn pair_micros(number: &str, micros_per_unit: u64) -> Option<u64> {
     let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
     let digits_ok = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty() && fraction.is_empty()
@@ -30,35 +64,22 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         || !digits_ok(fraction)
         || number.ends_with('.')
     {
-        return Err(format!(
-            "{text:?} is not a duration (try 250ms, 2s, 1.5s or 1m)"
-        ));
+        return None;
     }
-    // Integer arithmetic in microseconds: exact for every value we accept, and no float
-    // surprises such as 0.1s becoming 99.999ms.
-    let too_long = || format!("{text:?} is too long (at most {})", format(MAX));
-    let max_micros = MAX.as_micros() as u64;
     let whole: u64 = if whole.is_empty() {
         0
     } else if whole.len() > 12 {
-        return Err(too_long());
+        return Some(u64::MAX);
     } else {
-        whole.parse().map_err(|_| too_long())?
+        whole.parse().ok()?
     };
-    let micros_per_unit = millis_per_unit * 1000;
-    let mut micros = whole.checked_mul(micros_per_unit).ok_or_else(too_long)?;
+    let mut micros = whole.saturating_mul(micros_per_unit);
     let mut scale = micros_per_unit;
     for digit in fraction.bytes().take(12) {
         scale /= 10;
-        micros += u64::from(digit - b'0') * scale;
+        micros = micros.saturating_add(u64::from(digit - b'0') * scale);
     }
-    if micros > max_micros {
-        return Err(too_long());
-    }
-    if micros < 1000 {
-        return Err(format!("{text:?} is too short (at least 1ms)"));
-    }
-    Ok(Duration::from_micros(micros))
+    Some(micros)
 }
 
 /// Formats a duration the way [`parse`] reads it, in the largest unit that keeps it exact
@@ -102,6 +123,11 @@ mod tests {
         assert_eq!(parse("3"), Ok(Duration::from_secs(3)));
         assert_eq!(parse(".5"), Ok(Duration::from_millis(500)));
         assert_eq!(parse("60m"), Ok(MAX));
+        assert_eq!(parse("1h"), Ok(MAX));
+        assert_eq!(parse("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse("2.5s"), Ok(Duration::from_millis(2500)));
+        assert_eq!(parse("1s500ms"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse("59m59.999s"), Ok(MAX - Duration::from_millis(1)));
     }
 
     #[test]
@@ -112,8 +138,13 @@ mod tests {
             "0s",
             "0.0001",
             "-1s",
-            "1h",
+            "1h1s",
+            "2h",
             "61m",
+            "1m30",
+            "1m 30s",
+            "5sec",
+            "1d",
             "1e3",
             "1.",
             "s",
@@ -125,6 +156,7 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should be rejected");
         }
+        assert!(parse("5sec").unwrap_err().contains("1m30s"));
     }
 
     #[test]

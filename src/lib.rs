@@ -21,6 +21,7 @@ pub mod process;
 pub mod report;
 pub mod sanitize;
 pub mod status;
+pub mod suggest;
 pub mod target;
 pub mod tls;
 pub mod unix_socket;

@@ -34,7 +34,7 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const 
 
 fn run(argv: Vec<OsString>, variables: &process::Variables) -> c_int {
     let env = |name: &str| variables.get(name);
-    let (verdict, text) = match args::parse(argv, &env) {
+    let (verdict, text) = match args::parse(argv, &env, &variables.names()) {
         Ok(Command::Help) => return print(args::HELP),
         Ok(Command::Version) => {
             return print(concat!("healthprobe ", env!("CARGO_PKG_VERSION"), "\n"));

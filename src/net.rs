@@ -102,7 +102,7 @@ impl HostResolver {
             )],
             Host::Ip(ip) => vec![SocketAddr::new(*ip, self.port)],
             // IPv4 first: most apps bind 0.0.0.0 or 127.0.0.1; Node's `::` takes both.
-            Host::Localhost => vec![
+            Host::Localhost | Host::Loopback => vec![
                 SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), self.port),
                 SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), self.port),
             ],

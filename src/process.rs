@@ -117,6 +117,16 @@ impl Variables {
             .find(|(n, _)| *n == name.as_bytes())
             .map(|(_, value)| OsStr::from_bytes(value).to_os_string())
     }
+
+    /// The names of the `HEALTHPROBE_*` variables kept (a name that is not UTF-8 cannot be
+    /// one healthprobe reads, and is shown lossily).
+    pub fn names(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(name, _)| name.starts_with(b"HEALTHPROBE_"))
+            .map(|(name, _)| String::from_utf8_lossy(name).into_owned())
+            .collect()
+    }
 }
 
 /// Ends the process now. libc's `exit` would run C's at-exit work, none of which a probe

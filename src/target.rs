@@ -11,6 +11,10 @@ pub enum Host {
     /// `localhost`: 127.0.0.1 and ::1, without `/etc/hosts` or DNS, which a `scratch`
     /// image does not have.
     Localhost,
+    /// The default base's host: 127.0.0.1, then ::1 when that is refused, as for
+    /// `localhost` (an app may listen on either family: Node's `listen({host: '::1'})`).
+    /// Shown as 127.0.0.1, the address tried first.
+    Loopback,
     /// Any other name, for the system resolver.
     Name(String),
 }
@@ -41,7 +45,7 @@ pub struct Target {
 pub fn default_base(port: u16) -> Target {
     Target {
         scheme: Scheme::Http,
-        host: Host::Ip(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        host: Host::Loopback,
         port,
         explicit_port: true,
         path: "/".to_string(),
@@ -59,8 +63,9 @@ impl Target {
         }
         let Some((scheme, rest)) = text.split_once("://") else {
             return Err(format!(
-                "{:?} is neither a URL (http://host:port/path) nor a path (/health)",
-                shorten(text)
+                "{:?} is neither a URL (http://host:port/path) nor a path (/health){}",
+                shorten(text),
+                meant(text, port)
             ));
         };
         let scheme = match scheme.to_ascii_lowercase().as_str() {
@@ -148,6 +153,7 @@ impl fmt::Display for Host {
             Host::Ip(IpAddr::V6(ip)) => write!(f, "[{ip}]"),
             Host::Ip(IpAddr::V4(ip)) => write!(f, "{ip}"),
             Host::Localhost => f.write_str("localhost"),
+            Host::Loopback => f.write_str("127.0.0.1"),
             Host::Name(name) => f.write_str(name),
         }
     }
@@ -161,6 +167,31 @@ pub fn parse_port(text: &str) -> Result<u16, String> {
             "{:?} is not a port number (1-65535)",
             shorten(text)
         )),
+    }
+}
+
+/// What a target that is neither a URL nor a path probably meant, as the end of its error:
+/// a port alone, a URL without its scheme, a path without its slash. Nothing is suggested
+/// for text that may hold credentials, which the error must not repeat.
+fn meant(text: &str, port: u16) -> String {
+    if text.is_empty() || text.len() > 200 || text.contains('@') {
+        return String::new();
+    }
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        return format!(
+            "; for the app's port, set PORT={text}, or give http://127.0.0.1:{text}/health"
+        );
+    }
+    // No port and no dot: a path (`health`), not a host.
+    if !text.contains([':', '.']) {
+        return format!("; try /{text}");
+    }
+    let url = format!("http://{text}");
+    match Target::parse(&url, port) {
+        // `127.0.0.1:3000` means the app's health check, not its front page.
+        Ok(target) if !text.contains('/') => format!("; try {}health", target.url()),
+        Ok(_) => format!("; try {url}"),
+        Err(_) => String::new(),
     }
 }
 
@@ -184,6 +215,18 @@ fn split_host_port(authority: &str) -> Result<(Host, Option<u16>), String> {
             Some((name, port)) => (name, Some(port)),
             None => (authority, None),
         };
+        // `::1:3000`: an IPv6 address needs brackets to be told from its port.
+        if name.contains(':') {
+            let bracketed = match (name.parse::<Ipv6Addr>(), port.map(parse_port)) {
+                (Ok(_), Some(Ok(_))) => format!("; write [{name}]:{}", port.unwrap_or_default()),
+                _ if authority.parse::<Ipv6Addr>().is_ok() => format!("; write [{authority}]"),
+                _ => String::new(),
+            };
+            return Err(format!(
+                "{:?}: an IPv6 address goes in brackets{bracketed}",
+                shorten(authority)
+            ));
+        }
         (host_name(name)?, port)
     };
     let port = port.map(parse_port).transpose()?;

@@ -12,17 +12,25 @@ use crate::{duration, probe, process};
 /// A failure that stays the same is reported again only this often.
 const REPEAT_AFTER: Duration = Duration::from_secs(10);
 
-/// Probes every `settings.interval` until a probe is healthy or `wait` has passed. Each
-/// attempt keeps its own `--timeout`, cut short where the wait ends first. Failed attempts
-/// but the last are reported on stderr when the failure changes, and a failure that stays
-/// the same every [`REPEAT_AFTER`]; `-q` reports none. SIGTERM and SIGINT end the wait
-/// with a report of their own. Returns the last attempt's verdict.
+/// The last attempt starts this long before the wait ends (or the `--timeout` before, if
+/// shorter), whatever the interval: an app that comes up in the wait's last interval is
+/// still seen, and the attempt has time to get an answer from it.
+const LAST_ATTEMPT: Duration = Duration::from_millis(200);
+
+/// Probes every `settings.interval` until a probe is healthy or `wait` has passed, with a
+/// last attempt at the end of the wait. Each attempt keeps its own `--timeout`, cut short
+/// where the wait ends first. Failed attempts but the last are reported on stderr when
+/// the failure changes, and a failure that stays the same every [`REPEAT_AFTER`]; `-q`
+/// reports none. SIGTERM and SIGINT end the wait with a report of their own. Returns the
+/// last attempt's verdict, saying how long the wait took and how many attempts.
 pub fn until_healthy(settings: &Settings, wait: Duration) -> Verdict {
     let url = settings.also.is_empty().then(|| settings.target.url());
     let (before, after) = report::stopped(url, settings.format);
     process::exit_on_termination(before, after);
     let started = Instant::now();
     let give_up = started + wait;
+    // Where the last attempt starts, at the latest.
+    let last = give_up - LAST_ATTEMPT.min(settings.timeout).min(wait);
     let mut attempts = 0u32;
     let mut progress = Progress::default();
     let mut last_shown: Option<(Category, String, Instant)> = None;
@@ -32,21 +40,25 @@ pub fn until_healthy(settings: &Settings, wait: Duration) -> Verdict {
         let mut attempt = settings.clone();
         attempt.timeout = settings.timeout.min(left).max(Duration::from_millis(1));
         let mut verdict = probe(&attempt);
-        let next = Instant::now() + settings.interval;
-        let settled = matches!(verdict.category, Category::Healthy | Category::Error);
-        if settled || next >= give_up {
+        let now = Instant::now();
+        let ended = match verdict.category {
             // A configuration error is not retried, and not a wait that gave up.
-            if !settled {
-                verdict.reason = format!(
-                    "{} (gave up waiting after {}, {attempts} attempts)",
-                    verdict.reason,
-                    duration::format(wait)
-                );
-            }
-            verdict.elapsed = started.elapsed();
+            Category::Error => return verdict,
+            Category::Healthy => Some("waited"),
+            // This attempt reached into the last stretch of the wait: nothing is left.
+            _ if now >= last => Some("gave up waiting after"),
+            _ => None,
+        };
+        if let Some(ended) = ended {
+            let attempts = match attempts {
+                1 => "1 attempt".to_string(),
+                n => format!("{n} attempts"),
+            };
+            let waited = duration::human(now - started);
+            verdict.reason = format!("{} ({ended} {waited}, {attempts})", verdict.reason);
+            verdict.elapsed = now - started;
             return verdict;
         }
-        let now = Instant::now();
         let repeated = last_shown.as_ref().is_some_and(|(category, reason, at)| {
             *category == verdict.category
                 && *reason == verdict.reason
@@ -56,6 +68,7 @@ pub fn until_healthy(settings: &Settings, wait: Duration) -> Verdict {
             progress.report(&verdict, settings.format);
             last_shown = Some((verdict.category, verdict.reason.clone(), now));
         }
+        let next = (now + settings.interval).min(last);
         thread::sleep(next.saturating_duration_since(Instant::now()));
     }
 }

@@ -59,17 +59,22 @@ fn tcp_targets_refuse_http_options() {
     }
 }
 
-#[test]
-fn wait_returns_once_the_target_is_healthy() {
-    let port = refused_port();
-    let url = format!("http://127.0.0.1:{port}/health");
-    let starter = thread::spawn(move || {
-        thread::sleep(Duration::from_millis(700));
+/// An app that starts answering 200 on `port` after `delay`, for 5 s.
+fn healthy_after(port: u16, delay: Duration) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        thread::sleep(delay);
         let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
         let server = Server::on(listener, |c| c.respond("200 OK", &[], b"ok"));
         thread::sleep(Duration::from_secs(5));
         drop(server);
-    });
+    })
+}
+
+#[test]
+fn wait_returns_once_the_target_is_healthy() {
+    let port = refused_port();
+    let url = format!("http://127.0.0.1:{port}/health");
+    let starter = healthy_after(port, Duration::from_millis(700));
     let run = run(&["--wait", "5s", "--interval", "200ms", &url]);
     run.expect("healthy");
     assert!(run.elapsed < Duration::from_secs(2), "{run:#?}");
@@ -97,7 +102,10 @@ fn wait_gives_up_when_time_runs_out() {
             ("HEALTHPROBE_INTERVAL", "250ms"),
         ],
     );
-    run.expect("unreachable").says("gave up waiting after 1s");
+    // The last attempt starts 200 ms before the end: 0.8 s, after those at 0, 0.25, 0.5
+    // and 0.75 s.
+    run.expect("unreachable").says("(gave up waiting after 8");
+    assert!(run.elapsed >= Duration::from_millis(800), "{run:#?}");
     assert!(run.elapsed < Duration::from_millis(1300), "{run:#?}");
     // The same failure each time: reported once on the way, counted in the verdict.
     assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
@@ -310,4 +318,41 @@ fn several_targets_are_probed_concurrently_and_all_must_be_healthy() {
     assert_eq!(v["targets"][1]["result"], "unreachable");
     assert_eq!(v["targets"][1]["url"], refused.as_str());
     drop(db);
+}
+
+/// The wait lasts its whole duration: an app that comes up in the last interval is still
+/// seen, by a last attempt at the end; a wait that gives up says how long it really took.
+#[test]
+fn wait_probes_until_its_very_end() {
+    let port = refused_port();
+    let url = format!("http://127.0.0.1:{port}/health");
+    // After the attempt at 1.5 s, before the wait's end at 2 s.
+    let starter = healthy_after(port, Duration::from_millis(1650));
+    let run = run(&["--wait", "2s", "--interval", "1.5s", &url]);
+    run.expect("healthy").says(" attempts)");
+    assert!(run.stdout.contains("(waited 1."), "{run:#?}");
+    starter.join().unwrap();
+
+    let target = format!("tcp://127.0.0.1:{}", refused_port());
+    let run = run_env(
+        &[&target],
+        &[
+            ("HEALTHPROBE_WAIT", "1s"),
+            ("HEALTHPROBE_INTERVAL", "400ms"),
+        ],
+    );
+    run.expect("unreachable").says("(gave up waiting after ");
+    assert!(run.elapsed >= Duration::from_millis(800), "{run:#?}");
+}
+
+/// Durations as Docker and Kubernetes write them.
+#[test]
+fn durations_in_docker_and_kubernetes_forms() {
+    let ok = Server::answering("200 OK", "ok");
+    for timeout in ["1m30s", "1h", "2.5s", "500ms", "1s500ms", "2"] {
+        run(&["-t", timeout, &ok.url("/")]).expect("healthy");
+    }
+    run(&["--wait", "1m", "--interval", "0.5s", &ok.url("/")])
+        .expect("healthy")
+        .says("(waited ");
 }

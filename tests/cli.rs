@@ -69,7 +69,7 @@ fn configuration_errors_are_one_line_and_exit_1() {
             "--status: \"2oo\" is not a status code",
         ),
         (&["--status", "300-200"], &[], "empty range"),
-        (&[], &[("HEALTHPROBE_STATUS", "600")], "--status:"),
+        (&[], &[("HEALTHPROBE_STATUS", "600")], "HEALTHPROBE_STATUS:"),
         (&["--timeout", "0"], &[], "--timeout:"),
         (&["--timeout", "-1s"], &[], "--timeout:"),
         (&["-t", "99999h"], &[], "--timeout:"),
@@ -81,9 +81,13 @@ fn configuration_errors_are_one_line_and_exit_1() {
             &[("HEALTHPROBE_TIMEOUT", "")],
             "HEALTHPROBE_TIMEOUT is set but empty",
         ),
-        (&[], &[("HEALTHPROBE_TIMEOUT", "1e9")], "--timeout:"),
+        (
+            &[],
+            &[("HEALTHPROBE_TIMEOUT", "1e9")],
+            "HEALTHPROBE_TIMEOUT:",
+        ),
         (&["--format", "yaml"], &[], "--format:"),
-        (&[], &[("HEALTHPROBE_FORMAT", "xml")], "--format:"),
+        (&[], &[("HEALTHPROBE_FORMAT", "xml")], "HEALTHPROBE_FORMAT:"),
         (&["--method", "POST"], &[], "--method:"),
         (&["--method", "HEAD", "--body", "ok"], &[], "HEAD never has"),
         (&["--json", "status=ok"], &[], "--json:"),
@@ -282,4 +286,72 @@ fn equals_form_of_options() {
 fn a_bad_port_does_not_matter_when_the_url_is_complete() {
     let server = Server::answering("200 OK", "ok");
     run_env(&[&server.url("/")], &[("PORT", "not-a-port")]).expect("healthy");
+}
+
+/// Common mistakes get the fix in the one error line.
+#[test]
+fn mistakes_are_answered_with_the_fix() {
+    let cases: &[Case] = &[
+        (
+            &["localhost:3000/health"],
+            &[],
+            "try http://localhost:3000/health",
+        ),
+        (&["127.0.0.1:3000"], &[], "try http://127.0.0.1:3000/health"),
+        (
+            &["3000"],
+            &[],
+            "set PORT=3000, or give http://127.0.0.1:3000/health",
+        ),
+        (&["health"], &[], "try /health"),
+        (&["http://::1:3000/health"], &[], "write [::1]:3000"),
+        (&["--tiemout", "2s"], &[], "did you mean --timeout?"),
+        (&["--stauts", "200"], &[], "did you mean --status?"),
+        // A value from a variable names the variable, not a flag never typed.
+        (
+            &[],
+            &[("HEALTHPROBE_TIMEOUT", "5sec")],
+            "HEALTHPROBE_TIMEOUT: \"5sec\" is not a duration (forms: 500ms, 2s, 2.5s, 1m30s, 1h",
+        ),
+        (
+            &[],
+            &[("HEALTHPROBE_BODY", "")],
+            "HEALTHPROBE_BODY is set but empty",
+        ),
+        (
+            &[],
+            &[("HEALTHPROBE_INTERVAL", "1s")],
+            "HEALTHPROBE_INTERVAL goes with --wait",
+        ),
+        (&["--timeout", "5sec"], &[], "--timeout: \"5sec\""),
+        // A typo in an image's ENV is not silently a default.
+        (
+            &[],
+            &[("HEALTHPROBE_TIMOUT", "5s")],
+            "unknown variable HEALTHPROBE_TIMOUT; did you mean HEALTHPROBE_TIMEOUT?",
+        ),
+        (
+            &[],
+            &[("HEALTHPROBE_URLS", "http://127.0.0.1:1/")],
+            "unknown variable HEALTHPROBE_URLS; did you mean HEALTHPROBE_URL?",
+        ),
+        (
+            &[],
+            &[("HEALTHPROBE_FROB", "1")],
+            "unknown variable HEALTHPROBE_FROB",
+        ),
+    ];
+    for (args, env, fragment) in cases {
+        let run = run_env(args, env);
+        run.expect("error");
+        assert_eq!(run.stdout.lines().count(), 1, "{args:?}: {run:#?}");
+        assert!(
+            run.stdout.contains(fragment),
+            "{args:?} {env:?}: expected {fragment:?} in {run:#?}"
+        );
+    }
+    // No suggestion repeats what may be a password.
+    let run = run(&["user:secret@host:3000"]);
+    run.expect("error");
+    assert!(!run.stdout.contains("secret"), "{run:#?}");
 }

@@ -126,7 +126,8 @@ proptest! {
             env.iter().find(|(k, _)| k == name).map(|(_, v)| OsString::from(v))
         };
         let argv: Vec<OsString> = argv.into_iter().map(OsString::from).collect();
-        if let Err(rejected) = args::parse(argv, &lookup) {
+        let names: Vec<String> = env.iter().map(|(k, _)| k.clone()).filter(|k| k.starts_with("HEALTHPROBE_")).collect();
+        if let Err(rejected) = args::parse(argv, &lookup, &names) {
             // A configuration error always reports in one line.
             let verdict = Verdict::config_error(rejected.reason);
             let text = report::render(&verdict, rejected.format, args::Verbosity::Normal);
@@ -222,11 +223,11 @@ proptest! {
 fn help_and_version_parse() {
     let none = |_: &str| None;
     assert!(matches!(
-        args::parse(vec!["--help".into()], &none),
+        args::parse(vec!["--help".into()], &none, &[]),
         Ok(Command::Help)
     ));
     assert!(matches!(
-        args::parse(vec!["-V".into()], &none),
+        args::parse(vec!["-V".into()], &none, &[]),
         Ok(Command::Version)
     ));
 }

@@ -27,8 +27,8 @@ fn default_target_is_health_on_port() {
 }
 
 /// The variables are read from a crowded environment (a Kubernetes pod gets several per
-/// Service in its namespace) by their exact names: look-alikes and empty values of other
-/// variables change nothing.
+/// Service in its namespace) by their exact names: look-alikes without the HEALTHPROBE_
+/// prefix and empty values of other variables change nothing.
 #[test]
 fn variables_are_found_by_exact_name_in_a_crowded_environment() {
     let server = Server::answering("200 OK", "ok");
@@ -45,9 +45,9 @@ fn variables_are_found_by_exact_name_in_a_crowded_environment() {
         ("PORTS", "1"),
         ("XPORT", "1"),
         ("PORT_", "1"),
-        ("HEALTHPROBE_URLS", "http://127.0.0.1:1/"),
-        ("HEALTHPROBE_TIMEOUTX", "nonsense"),
+        // HEALTHPROBE_URLS and the like are errors, not look-alikes (tests/cli.rs).
         ("HEALTHPROBE", "x"),
+        ("XHEALTHPROBE_URL", "http://127.0.0.1:1/"),
         ("EMPTY", ""),
         ("PORT", &port),
         ("ZZZ_LAST", "1"),
@@ -63,7 +63,10 @@ fn variables_are_found_by_exact_name_in_a_crowded_environment() {
 #[test]
 fn default_port_is_3000() {
     let Ok(listener) = TcpListener::bind("127.0.0.1:3000") else {
-        eprintln!("SKIP default_port_is_3000: port 3000 is in use on this machine");
+        support::announce_skip(
+            "default_port_is_3000",
+            "port 3000 is in use on this machine",
+        );
         return;
     };
     let server = Server::on(listener, |c| c.respond("200 OK", &[], b"ok"));
@@ -393,7 +396,7 @@ fn proxy_variables_are_ignored() {
 #[test]
 fn ipv6_literal() {
     let Ok(listener) = TcpListener::bind("[::1]:0") else {
-        eprintln!("SKIP ipv6_literal: no IPv6 loopback on this machine");
+        support::skip("ipv6_literal", "no IPv6 loopback on this machine");
         return;
     };
     let server = Server::on(listener, |c| c.respond("200 OK", &[], b"ok"));
@@ -406,7 +409,7 @@ fn localhost_reaches_ipv4_only_and_ipv6_only_servers() {
     let v4 = Server::bind("127.0.0.1:0", |c| c.respond("200 OK", &[], b"ok"));
     run(&[&format!("http://localhost:{}/", v4.port())]).expect("healthy");
     let Ok(listener) = TcpListener::bind("[::1]:0") else {
-        eprintln!("SKIP localhost over IPv6: no IPv6 loopback on this machine");
+        support::skip("localhost over IPv6", "no IPv6 loopback on this machine");
         return;
     };
     let v6 = Server::on(listener, |c| c.respond("200 OK", &[], b"ok"));
@@ -481,4 +484,27 @@ fn dropped_syns_time_out_in_the_connect_phase() {
     run.expect("timeout")
         .says(&format!("no connection to {addr} within 400ms"));
     assert!(run.elapsed < Duration::from_millis(500), "{run:#?}");
+}
+
+/// The default target and `/path` targets reach an app bound to `::1` only (Hono's
+/// `serve({hostname: '::1'})`), as the Node one-liner does through `localhost`.
+#[test]
+fn the_default_target_reaches_an_app_on_either_loopback_family() {
+    let Ok(listener) = TcpListener::bind("[::1]:0") else {
+        return support::skip(
+            "the_default_target_reaches_an_app_on_either_loopback_family",
+            "no IPv6 loopback on this machine",
+        );
+    };
+    let v6 = Server::on(listener, |c| c.respond("200 OK", &[], b"ok"));
+    let port = v6.port();
+    run_env(&[], &[("PORT", &port)]).expect("healthy");
+    run_env(&["/health/ready"], &[("PORT", &port)]).expect("healthy");
+    run_env(&["--ready"], &[("PORT", &port)]).expect("healthy");
+    assert_eq!(v6.requests().len(), 3);
+    // Nothing on either family: refused, naming the address tried first.
+    let refused = support::refused_port().to_string();
+    run_env(&[], &[("PORT", &refused)])
+        .expect("unreachable")
+        .says("connection refused");
 }
