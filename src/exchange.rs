@@ -15,7 +15,7 @@ use crate::duration;
 use crate::header;
 use crate::net::{self, Clock, Dialer, HostResolver, SharedTrace, Trace};
 use crate::sanitize::{REDACTED, Secrets, printable};
-use crate::target::Scheme;
+use crate::target::{Host, Scheme};
 
 /// What the target gave.
 #[derive(Debug)]
@@ -278,7 +278,11 @@ impl Phase {
     /// What did not happen in time, for "timeout: … within 3s".
     fn missed(self, settings: &Settings, endpoint: &str, peer: &str) -> String {
         match self {
-            Phase::Resolving => format!("could not resolve {}", settings.target.host),
+            Phase::Resolving => format!(
+                "could not resolve {}{}",
+                settings.target.host,
+                no_resolver_config()
+            ),
             Phase::Connecting => format!("no connection to {endpoint}"),
             Phase::Handshake => format!("the TLS handshake with {peer} did not finish"),
             Phase::Sending => format!("could not send the request to {peer}"),
@@ -301,9 +305,11 @@ fn failure(error: ureq::Error, trace: &Trace, settings: &Settings, reading_body:
         ureq::Error::Other(e) if e.is::<net::NoThread>() => {
             Failure::Unreachable(format!("cannot resolve {}: {e}", settings.target.host))
         }
-        ureq::Error::HostNotFound => {
-            Failure::Unreachable(format!("name not found: {}", settings.target.host))
-        }
+        ureq::Error::HostNotFound => Failure::Unreachable(format!(
+            "name not found: {}{}",
+            settings.target.host,
+            no_resolver_config()
+        )),
         ureq::Error::Io(e) if trace.connected.is_none() => {
             Failure::Unreachable(connect_failure(&e, trace, &endpoint))
         }
@@ -373,6 +379,17 @@ fn connect_failure(e: &io::Error, trace: &Trace, endpoint: &str) -> String {
     }
 }
 
+/// Why a lookup may have gone nowhere: in an image without `/etc/resolv.conf` (`scratch`,
+/// some distroless ones) musl asks 127.0.0.1:53, where usually nothing answers. Said
+/// only when it is so; the file is looked at only after a lookup has failed.
+fn no_resolver_config() -> &'static str {
+    if std::path::Path::new("/etc/resolv.conf").exists() {
+        ""
+    } else {
+        " (no /etc/resolv.conf: musl asks 127.0.0.1:53)"
+    }
+}
+
 /// The OS's words without the `(os error 111)` suffix.
 fn io_text(e: &io::Error) -> String {
     let text = e.to_string();
@@ -387,19 +404,22 @@ fn trace_lines(trace: &Trace, settings: &Settings, clock: Clock) -> Vec<String> 
     match &settings.unix_socket {
         Some(_) => lines.push(format!("address: unix socket {}", endpoint(settings))),
         None => {
+            let peer = trace
+                .peer
+                .map_or_else(|| "none".to_string(), |p| p.to_string());
             let addrs: Vec<String> = trace.addrs.iter().map(ToString::to_string).collect();
-            lines.push(format!(
-                "address: {} (resolved {}: {})",
-                trace
-                    .peer
-                    .map_or_else(|| "none".to_string(), |p| p.to_string()),
-                settings.target.host,
-                if addrs.is_empty() {
-                    "nothing".to_string()
-                } else {
-                    addrs.join(", ")
-                }
-            ));
+            let addrs = if addrs.is_empty() {
+                "nothing".to_string()
+            } else {
+                addrs.join(", ")
+            };
+            // "Resolved" only where a resolver was asked: a literal is its own address,
+            // localhost and the default base are 127.0.0.1 then ::1 without one.
+            lines.push(match &settings.target.host {
+                Host::Name(name) => format!("address: {peer} (resolved {name}: {addrs})"),
+                Host::Ip(_) => format!("address: {peer}"),
+                Host::Localhost | Host::Loopback => format!("address: {peer} (tried {addrs})"),
+            });
         }
     }
     for (addr, kind) in &trace.refusals {
@@ -409,9 +429,14 @@ fn trace_lines(trace: &Trace, settings: &Settings, clock: Clock) -> Vec<String> 
         ));
     }
     let at = |d: Option<std::time::Duration>| d.map_or_else(|| "-".to_string(), duration::human);
+    let resolve = match settings.target.host {
+        Host::Name(_) if settings.unix_socket.is_none() => {
+            format!("resolve {}, ", at(trace.resolved))
+        }
+        _ => String::new(),
+    };
     lines.push(format!(
-        "timings: resolve {}, connect {}, first byte {}, total {}",
-        at(trace.resolved),
+        "timings: {resolve}connect {}, first byte {}, total {}",
         at(trace.connected),
         at(trace.first_byte),
         duration::human(clock.since_start())
@@ -431,7 +456,8 @@ fn trace_lines(trace: &Trace, settings: &Settings, clock: Clock) -> Vec<String> 
         Method::Get => "GET",
         Method::Head => "HEAD",
     };
-    if settings.target.scheme == Scheme::Tcp {
+    // The request only if it went out: nothing was sent to a server never reached.
+    if settings.target.scheme == Scheme::Tcp || !trace.sent {
         return lines;
     }
     lines.push(format!("> {method} {} HTTP/1.1", settings.target.path));

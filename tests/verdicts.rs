@@ -313,8 +313,8 @@ fn verbose_shows_address_timings_head_and_body() {
     let server = Server::start(|c| c.respond("200 OK", &["X-Custom: yes"], b"{\"status\":\"ok\"}"));
     let run = run(&["-v", &server.url("/health")]);
     run.expect("healthy")
-        .says(&format!("address: {}", server.addr))
-        .says("timings: resolve ")
+        .says(&format!("address: {}\n", server.addr))
+        .says("timings: connect ")
         .says("first byte ")
         .says("> GET /health HTTP/1.1")
         .says("< HTTP/1.1 200 OK")
@@ -324,6 +324,26 @@ fn verbose_shows_address_timings_head_and_body() {
         run.stdout.starts_with("healthy: "),
         "the verdict comes first"
     );
+}
+
+/// `-v` tells only what happened: no request line when nothing was sent, "resolved" only
+/// where a resolver was asked.
+#[test]
+fn verbose_tells_only_what_happened() {
+    let refused = format!("http://127.0.0.1:{}/health", support::refused_port());
+    let run = run(&["-v", &refused]);
+    run.expect("unreachable");
+    assert!(!run.stdout.contains("> GET"), "nothing was sent: {run:#?}");
+    assert!(
+        !run.stdout.contains("resolve"),
+        "no resolver was asked: {run:#?}"
+    );
+    let app = Server::answering("200 OK", "ok");
+    let run = run_env(&["-v"], &[("PORT", &app.port())]);
+    run.expect("healthy")
+        .says(&format!("(tried 127.0.0.1:{0}, [::1]:{0})", app.port()))
+        .says("> GET /health HTTP/1.1");
+    assert!(!run.stdout.contains("resolve"), "{run:#?}");
 }
 
 #[test]
