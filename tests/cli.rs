@@ -41,6 +41,16 @@ fn help_lists_every_option_variable_and_exit_code() {
         ] {
             assert!(run.stdout.contains(needle), "help lacks {needle}");
         }
+        // tcp:// cannot see a hung app: the kernel completes the handshake for it.
+        assert!(
+            run.stdout.contains("a hung or frozen app still accepts")
+                && run.stdout.contains("use HTTP for liveness"),
+            "help lacks the tcp:// caveat"
+        );
+        assert!(
+            run.stdout.contains("1m30s"),
+            "help shows the duration forms"
+        );
     }
 }
 
