@@ -234,7 +234,7 @@ pub struct Dialer {
 impl Dialer {
     /// Connects to the first of `addrs` that accepts, recorded in the trace.
     pub fn dial(&self, addrs: &[SocketAddr]) -> Result<TcpStream, Error> {
-        let mut last = io::Error::from(io::ErrorKind::ConnectionRefused);
+        let mut last: Option<io::Error> = None;
         for (i, addr) in addrs.iter().enumerate() {
             let Some(left) = self.clock.left() else { break };
             let share = left / u32::try_from(addrs.len() - i).unwrap_or(1);
@@ -248,10 +248,20 @@ impl Dialer {
                 }
                 Err(e) => {
                     record(&self.trace, |t| t.refusals.push((*addr, e.kind())));
-                    last = e;
+                    // A family this host has no address for (::1 in a container with IPv6
+                    // off, where the default target goes on after 127.0.0.1) says nothing
+                    // about the app: the error that does is the one reported.
+                    let says_nothing = matches!(
+                        e.kind(),
+                        io::ErrorKind::AddrNotAvailable | io::ErrorKind::NetworkUnreachable
+                    );
+                    if last.is_none() || !says_nothing {
+                        last = Some(e);
+                    }
                 }
             }
         }
+        let last = last.unwrap_or_else(|| io::Error::from(io::ErrorKind::ConnectionRefused));
         if self.clock.left().is_none() || last.kind() == io::ErrorKind::TimedOut {
             return Err(Error::Timeout(Timeout::Connect));
         }
