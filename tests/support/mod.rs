@@ -343,13 +343,24 @@ pub fn skip(test: &str, why: &str) {
     announce_skip(test, why);
 }
 
-/// Says that `test` did not run, where the test summary shows it: straight to the standard
-/// error, past the harness's capture (which holds `eprintln!` only for failing tests), so
-/// that a newcomer's "ok" beside a skipped test is not taken for a pass.
+/// Says that `test` did not run, where the test output shows it. Each test runs in a
+/// process of its own (`panic-abort-tests`), whose whole output the harness captures and
+/// shows only for failing tests; so the line goes to the harness's own standard error,
+/// the parent's descriptor 2, which is cargo's output. A newcomer's "ok" beside a skipped
+/// test is then not taken for a pass.
 pub fn announce_skip(test: &str, why: &str) {
     use std::io::Write;
     let line = format!("SKIP {test}: {why}\n");
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    let parent = std::os::unix::process::parent_id();
+    match std::fs::OpenOptions::new()
+        .append(true)
+        .open(format!("/proc/{parent}/fd/2"))
+    {
+        Ok(mut harness) => {
+            let _ = harness.write_all(line.as_bytes());
+        }
+        Err(_) => eprint!("{line}"),
+    }
 }
 
 /// Whether the tests run as root (namespaces, chroot, setuid).
