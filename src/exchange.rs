@@ -390,12 +390,13 @@ fn no_resolver_config() -> &'static str {
     }
 }
 
-/// The OS's words without the `(os error 111)` suffix.
+/// The OS's words without the `(os error 111)` suffix. They are ASCII (musl's strerror):
+/// ASCII lower-casing keeps Unicode's case tables out of the binary (~4 KB).
 fn io_text(e: &io::Error) -> String {
     let text = e.to_string();
     match text.find(" (os error") {
-        Some(at) => text[..at].to_lowercase(),
-        None => text.to_lowercase(),
+        Some(at) => text[..at].to_ascii_lowercase(),
+        None => text.to_ascii_lowercase(),
     }
 }
 
