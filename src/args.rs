@@ -222,7 +222,7 @@ fn settings(
         return Err("--unix-socket takes a single target".to_string());
     }
     // HTTP options go to the HTTP targets; with none among the targets they are a mistake.
-    if targets.iter().all(|t| t.scheme == target::Scheme::Tcp) {
+    if !targets.iter().any(Target::is_http) {
         let http_only = [
             (checks.need_body(), "--body and --json"),
             (!headers.is_empty(), "--header and --secret-header"),
@@ -230,7 +230,9 @@ fn settings(
             (unix_socket.is_some(), "--unix-socket"),
         ];
         if let Some((_, what)) = http_only.iter().find(|(given, _)| *given) {
-            return Err(format!("{what}: for http:// targets, not tcp://"));
+            return Err(format!(
+                "{what}: for http:// targets, not tcp:// or a database's"
+            ));
         }
     }
     let target = targets.remove(0);
@@ -518,6 +520,9 @@ TARGET (first match wins):
     tcp://HOST:PORT           healthy when a TCP connection is accepted (databases, caches);
                               a hung or frozen app still accepts (the kernel completes the
                               handshake), so use HTTP for liveness
+    postgres://HOST[:PORT]    is PostgreSQL accepting connections? (as pg_isready; also postgresql://, default 5432)
+    redis://HOST[:PORT]       is Redis answering PING? (default 6379)
+    mysql://HOST[:PORT]       is MySQL/MariaDB greeting? (also mariadb://, default 3306)
     /PATH                     joined to http://127.0.0.1:$PORT ([::1] if 127.0.0.1 refuses)
     (omitted)                 $HEALTHPROBE_URL, else http://127.0.0.1:$PORT/health
     Several TARGETs are probed at once; healthy only when all are.

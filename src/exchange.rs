@@ -11,6 +11,7 @@ use ureq::http::Response;
 
 use crate::args::{Method, Settings, Verbosity};
 use crate::checks::BODY_CAP;
+use crate::database::{self, NoReply};
 use crate::duration;
 use crate::header;
 use crate::net::{self, Clock, Dialer, HostResolver, SharedTrace, Trace};
@@ -24,6 +25,12 @@ pub enum Answer {
     Http(Reply),
     /// A TCP connection was accepted (`tcp://` targets), from this address.
     Connected(SocketAddr),
+    /// A database answered the first bytes of its protocol (`crate::database`).
+    Database {
+        peer: SocketAddr,
+        protocol: &'static str,
+        said: database::Said,
+    },
 }
 
 /// An HTTP response.
@@ -77,10 +84,16 @@ pub fn exchange(settings: &Settings, clock: Clock) -> Exchanged {
     let mut details = Vec::new();
     let mut reading_body = false;
 
-    let outcome = if settings.target.scheme == Scheme::Tcp {
-        connect(settings, clock, &trace)
-    } else {
-        request(
+    // The connection's or the HTTP exchange's errors are ureq's, put into words below;
+    // a database's reply is judged on the spot.
+    let spoken = match settings.target.scheme {
+        Scheme::Tcp => connect(settings, clock, &trace).and_then(|stream| {
+            let peer = stream.peer_addr().map_err(ureq::Error::Io)?;
+            Ok(Ok(Answer::Connected(peer)))
+        }),
+        scheme if scheme.is_database() => connect(settings, clock, &trace)
+            .map(|mut stream| speak_database(scheme, &mut stream, clock)),
+        _ => request(
             settings,
             clock,
             &trace,
@@ -88,27 +101,54 @@ pub fn exchange(settings: &Settings, clock: Clock) -> Exchanged {
             &mut details,
             &mut reading_body,
         )
+        .map(Ok),
     };
     let trace = trace.lock().map(|t| t.clone()).unwrap_or_default();
-    let outcome = outcome.map_err(|e| failure(e, &trace, settings, reading_body));
+    let outcome = spoken
+        .map_err(|e| failure(e, &trace, settings, reading_body))
+        .and_then(|judged| judged);
     if verbose {
         details.splice(0..0, trace_lines(&trace, settings, clock));
     }
     Exchanged { outcome, details }
 }
 
-/// A `tcp://` check: resolve and connect, nothing more.
-fn connect(settings: &Settings, clock: Clock, trace: &SharedTrace) -> Result<Answer, ureq::Error> {
+/// Resolve and connect, for `tcp://` and database targets.
+fn connect(
+    settings: &Settings,
+    clock: Clock,
+    trace: &SharedTrace,
+) -> Result<std::net::TcpStream, ureq::Error> {
     let resolver = resolver(settings, clock, trace);
     let dialer = Dialer {
         clock,
         trace: trace.clone(),
         unix_socket: settings.unix_socket.clone(),
     };
-    let stream = dialer.dial(&resolver.addresses()?)?;
-    Ok(Answer::Connected(
-        stream.peer_addr().map_err(ureq::Error::Io)?,
-    ))
+    dialer.dial(&resolver.addresses()?)
+}
+
+/// A database target's first bytes, and its reply judged.
+fn speak_database(
+    scheme: Scheme,
+    stream: &mut std::net::TcpStream,
+    clock: Clock,
+) -> Result<Answer, Failure> {
+    let protocol = database::protocol(scheme);
+    let peer = stream
+        .peer_addr()
+        .map_err(|e| Failure::Unreachable(format!("the connection failed: {e}")))?;
+    match database::check(scheme, stream, clock) {
+        Ok(said) => Ok(Answer::Database {
+            peer,
+            protocol,
+            said,
+        }),
+        Err(NoReply::Silent) => Err(Failure::Timeout(format!("no {protocol} reply from {peer}"))),
+        Err(NoReply::NotTheProtocol(why)) => Err(Failure::Unreachable(format!(
+            "{peer} is not a {protocol} server: {why}"
+        ))),
+    }
 }
 
 /// The HTTP exchange, and what of the body the checks or `--verbose` need.
@@ -458,7 +498,7 @@ fn trace_lines(trace: &Trace, settings: &Settings, clock: Clock) -> Vec<String> 
         Method::Head => "HEAD",
     };
     // The request only if it went out: nothing was sent to a server never reached.
-    if settings.target.scheme == Scheme::Tcp || !trace.sent {
+    if !settings.target.is_http() || !trace.sent {
         return lines;
     }
     lines.push(format!("> {method} {} HTTP/1.1", settings.target.path));

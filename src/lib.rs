@@ -11,6 +11,7 @@
 pub mod arena;
 pub mod args;
 pub mod checks;
+pub mod database;
 pub mod duration;
 pub mod exchange;
 pub mod file;

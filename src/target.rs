@@ -27,6 +27,28 @@ pub enum Scheme {
     Https,
     /// No HTTP at all: healthy when a TCP connection is accepted.
     Tcp,
+    /// A database's own first bytes (`crate::database`): is it accepting connections?
+    Postgres,
+    Redis,
+    Mysql,
+}
+
+impl Scheme {
+    pub fn is_database(self) -> bool {
+        matches!(self, Scheme::Postgres | Scheme::Redis | Scheme::Mysql)
+    }
+
+    /// The URL scheme as shown, and the port a URL without one means.
+    fn name_and_port(self) -> (&'static str, u16) {
+        match self {
+            Scheme::Http => ("http", 80),
+            Scheme::Https => ("https", 443),
+            Scheme::Tcp => ("tcp", 0),
+            Scheme::Postgres => ("postgres", 5432),
+            Scheme::Redis => ("redis", 6379),
+            Scheme::Mysql => ("mysql", 3306),
+        }
+    }
 }
 
 /// An `http://`, `https://` or `tcp://` target, validated.
@@ -72,6 +94,9 @@ impl Target {
             "http" => Scheme::Http,
             "https" if cfg!(feature = "tls") => Scheme::Https,
             "tcp" => Scheme::Tcp,
+            "postgres" | "postgresql" => Scheme::Postgres,
+            "redis" => Scheme::Redis,
+            "mysql" | "mariadb" => Scheme::Mysql,
             "https" => {
                 return Err(format!(
                     "{:?}: https:// targets need a build with the `tls` feature \
@@ -81,7 +106,7 @@ impl Target {
             }
             _ => {
                 return Err(format!(
-                    "{:?}: only http://, https:// and tcp:// URLs are supported",
+                    "{:?}: only http://, https://, tcp://, postgres://, redis:// and mysql:// URLs are supported",
                     shorten(text)
                 ));
             }
@@ -107,10 +132,18 @@ impl Target {
                 shorten(text)
             ));
         }
+        let (name, default_port) = scheme.name_and_port();
+        // A database name or options would suggest a login, which these checks never make.
+        if scheme.is_database() && path != "/" {
+            return Err(format!(
+                "{:?}: a {name}:// target is {name}://HOST[:PORT], nothing after it",
+                shorten(text)
+            ));
+        }
         Ok(Target {
             scheme,
             host,
-            port: port.unwrap_or(if scheme == Scheme::Https { 443 } else { 80 }),
+            port: port.unwrap_or(default_port),
             explicit_port: port.is_some(),
             path,
         })
@@ -118,6 +151,11 @@ impl Target {
 
     pub fn is_tls(&self) -> bool {
         self.scheme == Scheme::Https
+    }
+
+    /// Whether HTTP is spoken: HTTP options apply to these targets only.
+    pub fn is_http(&self) -> bool {
+        matches!(self.scheme, Scheme::Http | Scheme::Https)
     }
 
     /// `host:port` as shown in reasons: `127.0.0.1:3000`, `[::1]:3000`.
@@ -134,11 +172,10 @@ impl Target {
     /// (its SNI, certificate check and `Host`) while the resolver still answers with the
     /// target's own address, as curl's `--resolve` does.
     pub fn url_for(&self, host: &str) -> String {
-        let scheme = match self.scheme {
-            Scheme::Http => "http",
-            Scheme::Https => "https",
-            Scheme::Tcp => return format!("tcp://{host}:{}", self.port),
-        };
+        let (scheme, _) = self.scheme.name_and_port();
+        if !self.is_http() {
+            return format!("{scheme}://{host}:{}", self.port);
+        }
         if self.explicit_port {
             format!("{scheme}://{host}:{}{}", self.port, self.path)
         } else {

@@ -149,6 +149,31 @@ impl Verdict {
                     duration::human(elapsed)
                 ),
             ),
+            Ok(Answer::Database { said, .. }) if silent && said.ready => {
+                (Category::Healthy, None, String::new())
+            }
+            Ok(Answer::Database {
+                peer,
+                protocol,
+                said,
+            }) => {
+                let category = if said.ready {
+                    Category::Healthy
+                } else {
+                    Category::Unhealthy
+                };
+                let took = if said.ready {
+                    format!(" in {}", duration::human(elapsed))
+                } else {
+                    String::new()
+                };
+                let what = &said.what;
+                (
+                    category,
+                    None,
+                    format!("{protocol} at {peer} ({url}): {what}{took}"),
+                )
+            }
             Ok(Answer::Http(answer)) => {
                 let status = Some(answer.status);
                 let head = || format!("{} from {url}", answer.status_line());

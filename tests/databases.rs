@@ -1,0 +1,401 @@
+//! `postgres://`, `redis://` and `mysql://` targets against the real servers (Debian's
+//! `postgresql`, `redis-server`, `mariadb-server`, which CI installs), with `pg_isready`
+//! run beside healthprobe as the oracle for every PostgreSQL state; scripted servers for
+//! the states a real one cannot be held in (Redis LOADING, MySQL's error 1040), for
+//! wrong-protocol and silent peers.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use support::{Run, Server, is_root, refused_port, run, scratch_dir, skip, which};
+
+fn free_port() -> u16 {
+    refused_port()
+}
+
+/// Waits until `ready` holds, for at most 30 s.
+fn until(what: &str, ready: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{what}: not after 30 s"
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A PostgreSQL cluster of the test's own, run as the `postgres` user.
+struct Postgres {
+    bin: PathBuf,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Postgres {
+    fn new(test: &str) -> Result<Postgres, String> {
+        if !is_root() {
+            return Err("needs root (the server runs as the postgres user)".to_string());
+        }
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()
+            .and_then(|versions| versions.flatten().map(|v| v.path().join("bin")).next())
+            .filter(|bin| bin.join("initdb").exists())
+            .ok_or("no PostgreSQL server (apt-get install postgresql)")?;
+        which("pg_isready").ok_or("no pg_isready (apt-get install postgresql-client)")?;
+        let dir = scratch_dir(&format!("pg-{test}"));
+        let pg = Postgres {
+            bin,
+            dir,
+            port: free_port(),
+        };
+        Command::new("chown")
+            .args(["postgres:postgres"])
+            .arg(&pg.dir)
+            .status()
+            .unwrap();
+        pg.as_postgres(&format!(
+            "{} -D {} -A trust -U postgres",
+            pg.bin.join("initdb").display(),
+            pg.data().display()
+        ));
+        Ok(pg)
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    fn as_postgres(&self, command: &str) {
+        let out = Command::new("su")
+            .args(["postgres", "-s", "/bin/sh", "-c", command])
+            .current_dir("/tmp")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{command}: {out:?}");
+    }
+
+    /// Starts the server (without waiting for it to accept connections).
+    fn start(&self, options: &str) {
+        self.as_postgres(&format!(
+            "{} -D {} -l {} -o '-p {} -k {} -c listen_addresses=127.0.0.1 {options}' start",
+            self.bin.join("pg_ctl").display(),
+            self.data().display(),
+            self.dir.join("log").display(),
+            self.port,
+            self.dir.display()
+        ));
+    }
+
+    fn stop(&self) {
+        self.as_postgres(&format!(
+            "{} -D {} -m immediate -w stop",
+            self.bin.join("pg_ctl").display(),
+            self.data().display()
+        ));
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://127.0.0.1:{}", self.port)
+    }
+
+    /// pg_isready's exit code: 0 accepting, 1 rejecting, 2 no response.
+    fn pg_isready(&self) -> i32 {
+        Command::new("pg_isready")
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-t", "3"])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap()
+            .code()
+            .unwrap()
+    }
+
+    /// healthprobe and pg_isready judge the server alike, and healthprobe says `says`.
+    #[track_caller]
+    fn agree(&self, word: &str, says: &str) -> Run {
+        let probe = run(&["-t", "3s", &self.url()]);
+        let oracle = self.pg_isready();
+        let expected = match word {
+            "healthy" => 0,
+            "unhealthy" => 1,
+            _ => 2,
+        };
+        assert_eq!(oracle, expected, "pg_isready, for {word}: {probe:#?}");
+        probe.expect(word).says(says);
+        probe
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = Command::new("su")
+            .args(["postgres", "-s", "/bin/sh", "-c"])
+            .arg(format!(
+                "{} -D {} -m immediate -w stop",
+                self.bin.join("pg_ctl").display(),
+                self.data().display()
+            ))
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn postgres_judged_as_pg_isready_judges_it() {
+    let pg = match Postgres::new("states") {
+        Ok(pg) => pg,
+        Err(why) => return skip("postgres_judged_as_pg_isready_judges_it", &why),
+    };
+    // Stopped: nothing listens.
+    pg.agree("unreachable", "connection refused");
+    // Up, trusting everyone.
+    pg.start("");
+    until("postgres up", || pg.pg_isready() == 0);
+    pg.agree("healthy", "PostgreSQL at 127.0.0.1:")
+        .says(": accepting connections in ");
+    // Password-protected: it asks for one, so it accepts connections.
+    pg.stop();
+    let hba = pg.data().join("pg_hba.conf");
+    let text = std::fs::read_to_string(&hba).unwrap();
+    std::fs::write(&hba, text.replace(" trust", " scram-sha-256")).unwrap();
+    pg.start("");
+    until("postgres up with passwords", || pg.pg_isready() == 0);
+    pg.agree("healthy", "password authentication required");
+    // In recovery without hot standby: 57P03, rejecting every connection.
+    pg.stop();
+    let signal = pg.data().join("standby.signal");
+    std::fs::write(&signal, "").unwrap();
+    Command::new("chown")
+        .arg("postgres:postgres")
+        .arg(&signal)
+        .status()
+        .unwrap();
+    pg.start("-c hot_standby=off");
+    until("postgres in recovery", || pg.pg_isready() == 1);
+    pg.agree("unhealthy", "not accepting connections: ")
+        .says("(SQLSTATE 57P03)");
+    // Coming up during a --wait: it returns once the server accepts connections.
+    pg.stop();
+    std::fs::remove_file(&signal).unwrap();
+    let url = pg.url();
+    let waiting =
+        thread::spawn(move || run(&["--wait", "20s", "--interval", "200ms", "-t", "1s", &url]));
+    thread::sleep(Duration::from_millis(700));
+    pg.start("");
+    let waited = waiting.join().unwrap();
+    waited.expect("healthy").says("attempts)");
+    assert_eq!(pg.pg_isready(), 0, "healthy only once pg_isready agrees");
+}
+
+/// A Redis server of the test's own; `password` turns on `requirepass`.
+struct Redis {
+    port: u16,
+    child: std::process::Child,
+}
+
+impl Redis {
+    fn start(password: Option<&str>) -> Result<Redis, String> {
+        let server =
+            which("redis-server").ok_or("no redis-server (apt-get install redis-server)")?;
+        let port = free_port();
+        let mut command = Command::new(server);
+        command.args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ]);
+        if let Some(password) = password {
+            command.args(["--requirepass", password]);
+        }
+        let child = command.stdout(Stdio::null()).spawn().unwrap();
+        let redis = Redis { port, child };
+        until("redis up", || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        Ok(redis)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn redis_pong_and_noauth() {
+    let plain = match Redis::start(None) {
+        Ok(redis) => redis,
+        Err(why) => return skip("redis_pong_and_noauth", &why),
+    };
+    run(&[&plain.url()])
+        .expect("healthy")
+        .says("Redis at 127.0.0.1:")
+        .says("accepting connections (PONG)");
+    let locked = Redis::start(Some("a-long-password")).unwrap();
+    run(&[&locked.url()])
+        .expect("healthy")
+        .says("accepting connections; authentication required");
+    let url = plain.url();
+    drop(plain);
+    run(&[&url])
+        .expect("unreachable")
+        .says("connection refused");
+}
+
+#[test]
+fn mariadb_greeting() {
+    let (Some(server), Some(install)) = (which("mariadbd"), which("mariadb-install-db")) else {
+        return skip(
+            "mariadb_greeting",
+            "no MariaDB server (apt-get install mariadb-server)",
+        );
+    };
+    if !is_root() {
+        return skip("mariadb_greeting", "needs root (mariadbd --user=root)");
+    }
+    let dir = scratch_dir("mariadb");
+    let data = dir.join("data");
+    let status = Command::new(install)
+        .arg(format!("--datadir={}", data.display()))
+        .args(["--user=root", "--auth-root-authentication-method=normal"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let port = free_port();
+    let mut child = Command::new(server)
+        .arg(format!("--datadir={}", data.display()))
+        .arg(format!("--socket={}", dir.join("sock").display()))
+        .arg(format!("--port={port}"))
+        .args(["--user=root", "--bind-address=127.0.0.1", "--skip-log-bin"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("mysql://127.0.0.1:{port}");
+    until("mariadb up", || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    run(&[&url])
+        .expect("healthy")
+        .says("MySQL at 127.0.0.1:")
+        .says("accepting connections (server ")
+        .says("MariaDB");
+    let mariadb = format!("mariadb://127.0.0.1:{port}");
+    run(&[&mariadb]).expect("healthy");
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The states a real server cannot be held in, scripted byte for byte.
+#[test]
+fn scripted_states_wrong_protocols_and_silence() {
+    let loading = Server::raw(|c| {
+        let mut buf = [0u8; 64];
+        let _ = std::io::Read::read(&mut c.stream, &mut buf);
+        c.send(b"-LOADING Redis is loading the dataset in memory\r\n");
+    });
+    run(&[&format!("redis://{}", loading.addr)])
+        .expect("unhealthy")
+        .says("not accepting commands: LOADING Redis is loading the dataset in memory");
+    // MySQL's greeting replaced by error 1040, as a server at max_connections sends it.
+    let full = Server::raw(|c| {
+        let message = b"Too many connections";
+        let mut payload = vec![0xFF, 0x10, 0x04];
+        payload.extend_from_slice(b"#08004");
+        payload.extend_from_slice(message);
+        let mut packet = vec![payload.len() as u8, 0, 0, 0];
+        packet.extend_from_slice(&payload);
+        c.send(&packet);
+    });
+    run(&[&format!("mysql://{}", full.addr)])
+        .expect("unhealthy")
+        .says("not accepting connections: error 1040: Too many connections");
+    // An HTTP server is none of them: it answers their bytes with 400.
+    let http = Server::raw(|c| {
+        let mut buf = [0u8; 64];
+        let _ = std::io::Read::read(&mut c.stream, &mut buf);
+        c.send(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    });
+    for scheme in ["postgres", "redis"] {
+        run(&[&format!("{scheme}://{}", http.addr)])
+            .expect("unreachable")
+            .says("is not a ");
+    }
+    // MySQL's server speaks first; an SSH server does too, in its own words.
+    let ssh = Server::raw(|c| c.send(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"));
+    run(&[&format!("mysql://{}", ssh.addr)])
+        .expect("unreachable")
+        .says("is not a MySQL server: the reply is in another protocol");
+    // A peer that accepts and stays silent: the deadline, in the protocol's words.
+    let silent = Server::raw(|c| c.hang());
+    for (scheme, protocol) in [
+        ("postgres", "PostgreSQL"),
+        ("redis", "Redis"),
+        ("mysql", "MySQL"),
+    ] {
+        let probe = run(&["-t", "300ms", &format!("{scheme}://{}", silent.addr)]);
+        probe
+            .expect("timeout")
+            .says(&format!("no {protocol} reply from "));
+        assert!(probe.elapsed < Duration::from_millis(700), "{probe:#?}");
+    }
+    // A flood is read no further than 4 KiB, and judged within the deadline.
+    let flood = Server::raw(|c| c.flood(&[b'x'; 1024], 1 << 30));
+    let probe = run(&["-t", "1s", &format!("redis://{}", flood.addr)]);
+    probe.expect("unreachable").says("longer than 4 KiB");
+    assert!(probe.elapsed < Duration::from_millis(1300), "{probe:#?}");
+}
+
+#[test]
+fn database_targets_take_no_http_options_and_no_path() {
+    for (args, says) in [
+        (
+            vec!["--body", "ok", "postgres://127.0.0.1"],
+            "for http:// targets",
+        ),
+        (
+            vec!["-H", "X: y", "redis://127.0.0.1"],
+            "for http:// targets",
+        ),
+        (
+            vec!["postgres://127.0.0.1:5432/mydb"],
+            "a postgres:// target is postgres://HOST[:PORT]",
+        ),
+        (
+            vec!["postgres://user:pw@127.0.0.1"],
+            "credentials in the URL",
+        ),
+    ] {
+        run(&args).expect("error").says(says);
+    }
+    // Default ports.
+    for (url, port) in [
+        ("postgres://127.0.0.1", 5432),
+        ("postgresql://127.0.0.1", 5432),
+        ("redis://127.0.0.1", 6379),
+        ("mysql://127.0.0.1", 3306),
+        ("mariadb://127.0.0.1", 3306),
+    ] {
+        let probe = run(&["-t", "300ms", url]);
+        assert!(
+            probe.stdout.contains(&format!("127.0.0.1:{port}")),
+            "{url}: {probe:#?}"
+        );
+    }
+}
