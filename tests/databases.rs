@@ -199,18 +199,15 @@ struct Redis {
 
 impl Redis {
     fn start(password: Option<&str>) -> Result<Redis, String> {
-        let server =
-            which("redis-server").ok_or("no redis-server (apt-get install redis-server)")?;
-        let port = free_port();
-        let mut command = Command::new(server);
-        command.args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-        ]);
+        which("redis-server").ok_or("no redis-server (apt-get install redis-server)")?;
+        Ok(Redis::on(free_port(), password))
+    }
+
+    /// A server on `port`, answering once this returns.
+    fn on(port: u16, password: Option<&str>) -> Redis {
+        let mut command = Command::new(which("redis-server").unwrap());
+        let port_text = port.to_string();
+        command.args(["--port", &port_text, "--bind", "127.0.0.1", "--save", ""]);
         if let Some(password) = password {
             command.args(["--requirepass", password]);
         }
@@ -219,7 +216,7 @@ impl Redis {
         until("redis up", || {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
         });
-        Ok(redis)
+        redis
     }
 
     fn url(&self) -> String {
@@ -248,11 +245,31 @@ fn redis_pong_and_noauth() {
     run(&[&locked.url()])
         .expect("healthy")
         .says("accepting connections; authentication required");
+    // JSON keeps its keys: status is null, the reason names the protocol.
+    let json = run(&["--format", "json", &plain.url()]);
+    assert_eq!(json.code, Some(0), "{json:#?}");
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(report["result"], "healthy");
+    assert_eq!(report["status"], serde_json::Value::Null);
+    assert_eq!(report["url"], plain.url());
+    assert!(
+        report["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("Redis at 127.0.0.1:")
+    );
     let url = plain.url();
+    let port = plain.port;
     drop(plain);
     run(&[&url])
         .expect("unreachable")
         .says("connection refused");
+    // Coming up during a --wait: healthy once it answers PING.
+    let waiting = thread::spawn(move || run(&["--wait", "20s", "--interval", "200ms", &url]));
+    thread::sleep(Duration::from_millis(600));
+    let again = Redis::on(port, None);
+    waiting.join().unwrap().expect("healthy").says("(PONG)");
+    drop(again);
 }
 
 #[test]
@@ -277,6 +294,10 @@ fn mariadb_greeting() {
         .unwrap();
     assert!(status.success());
     let port = free_port();
+    let url = format!("mysql://127.0.0.1:{port}");
+    // Waited for while it comes up: healthy once it greets.
+    let wait_url = url.clone();
+    let waiting = thread::spawn(move || run(&["--wait", "25s", "--interval", "200ms", &wait_url]));
     let mut child = Command::new(server)
         .arg(format!("--datadir={}", data.display()))
         .arg(format!("--socket={}", dir.join("sock").display()))
@@ -286,10 +307,7 @@ fn mariadb_greeting() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let url = format!("mysql://127.0.0.1:{port}");
-    until("mariadb up", || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
+    waiting.join().unwrap().expect("healthy").says("attempts)");
     run(&[&url])
         .expect("healthy")
         .says("MySQL at 127.0.0.1:")
