@@ -351,16 +351,39 @@ pub fn skip(test: &str, why: &str) {
 pub fn announce_skip(test: &str, why: &str) {
     use std::io::Write;
     let line = format!("SKIP {test}: {why}\n");
-    let parent = std::os::unix::process::parent_id();
-    match std::fs::OpenOptions::new()
-        .append(true)
-        .open(format!("/proc/{parent}/fd/2"))
-    {
-        Ok(mut harness) => {
+    match harness_stderr() {
+        Some(mut harness) => {
             let _ = harness.write_all(line.as_bytes());
         }
-        Err(_) => eprint!("{line}"),
+        None => eprint!("{line}"),
     }
+}
+
+/// The harness's standard error. Taken with pidfd_getfd(2) where allowed (root, or no
+/// Yama restriction), which shares the harness's open file and so its offset: into a log
+/// file (`cargo test > log 2>&1`) the line lands among the others instead of being written
+/// over. Else opened afresh through /proc, which is right for the pipes and terminals
+/// cargo's output usually goes to.
+fn harness_stderr() -> Option<std::fs::File> {
+    use std::os::fd::FromRawFd;
+    let parent = std::os::unix::process::parent_id();
+    // SAFETY: pidfd_open and pidfd_getfd take plain integers and return a new descriptor
+    // or -1; each descriptor returned is owned by exactly one File, which closes it.
+    unsafe {
+        let pidfd = libc::syscall(libc::SYS_pidfd_open, parent, 0);
+        if pidfd >= 0 {
+            let pidfd = std::fs::File::from_raw_fd(pidfd as i32);
+            use std::os::fd::AsRawFd;
+            let fd = libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), 2, 0);
+            if fd >= 0 {
+                return Some(std::fs::File::from_raw_fd(fd as i32));
+            }
+        }
+    }
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(format!("/proc/{parent}/fd/2"))
+        .ok()
 }
 
 /// Whether the tests run as root (namespaces, chroot, setuid).
