@@ -211,7 +211,10 @@ impl Redis {
         if let Some(password) = password {
             command.args(["--requirepass", password]);
         }
-        let child = command.stdout(Stdio::null()).spawn().unwrap();
+        let child = support::dies_with_test(&mut command)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
         let redis = Redis { port, child };
         until("redis up", || {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
@@ -298,7 +301,7 @@ fn mariadb_greeting() {
     // Waited for while it comes up: healthy once it greets.
     let wait_url = url.clone();
     let waiting = thread::spawn(move || run(&["--wait", "25s", "--interval", "200ms", &wait_url]));
-    let mut child = Command::new(server)
+    let mut child = support::dies_with_test(&mut Command::new(server))
         .arg(format!("--datadir={}", data.display()))
         .arg(format!("--socket={}", dir.join("sock").display()))
         .arg(format!("--port={port}"))

@@ -40,7 +40,7 @@ impl Engine {
         std::fs::create_dir_all(&dir).unwrap();
         let log = std::fs::File::create(dir.join("dockerd.log")).unwrap();
         let at = |leaf: &str| dir.join(leaf).display().to_string();
-        let daemon = Command::new(dockerd)
+        let daemon = support::dies_with_test(&mut Command::new(dockerd))
             .args([
                 "--storage-driver=vfs",
                 "--iptables=false",

@@ -46,6 +46,21 @@ pub fn scratch_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// Makes the server `command` starts die with the test process. A test that fails
+/// aborts (panic = "abort"), so no Drop stops what it started; the kernel does, by
+/// sending SIGTERM when the test's thread is gone (PR_SET_PDEATHSIG).
+pub fn dies_with_test(command: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe, touches no memory of the parent, and is all
+    // the closure does between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            Ok(())
+        })
+    }
+}
+
 /// A program on PATH, by its full path.
 pub fn which(program: &str) -> Option<std::path::PathBuf> {
     let path = std::env::var_os("PATH")?;
