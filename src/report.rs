@@ -2,17 +2,30 @@
 //! `--verbose` details, never more than Docker keeps and never a secret.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::args::{Format, Verbosity};
 use crate::checks::excerpt;
 use crate::process;
+use crate::sanitize::escape;
 use crate::verdict::{Category, Verdict};
 
-/// Docker keeps only the first 4096 bytes of a probe's output.
+/// Docker keeps only the first 4096 bytes of a probe's standard output and error
+/// together: the whole output of a run, `--wait`'s progress included, stays within it.
 pub const MAX_OUTPUT: usize = 4096;
 
-/// What is printed for `verdict`, already cut to [`MAX_OUTPUT`]. Server text in it was
-/// redacted where it entered (`sanitize`).
+/// The bytes of [`MAX_OUTPUT`] that `--wait`'s progress lines have used: the final report
+/// gets what is left, so that it is complete and last within what Docker keeps.
+static SPENT: AtomicUsize = AtomicUsize::new(0);
+
+/// What the final report may take.
+fn room() -> usize {
+    MAX_OUTPUT.saturating_sub(SPENT.load(Ordering::Relaxed))
+}
+
+/// What is printed for `verdict`, already cut to what is left of [`MAX_OUTPUT`]. Server
+/// text in it was redacted where it entered (`sanitize`); every string in it is escaped
+/// here, whatever it came from.
 pub fn render(verdict: &Verdict, format: Format, verbosity: Verbosity) -> String {
     if !verdict.category.is_reported(verbosity) {
         return String::new();
@@ -23,29 +36,29 @@ pub fn render(verdict: &Verdict, format: Format, verbosity: Verbosity) -> String
         &[]
     };
     match format {
-        Format::Text => text(verdict, details),
-        Format::Json => json(verdict, details, false),
+        Format::Text => text(verdict, details, room()),
+        Format::Json => json(verdict, details, false, room()),
     }
 }
 
-fn text(verdict: &Verdict, details: &[String]) -> String {
-    let mut out = format!("{}: {}\n", verdict.category.word(), verdict.reason);
+fn text(verdict: &Verdict, details: &[String], room: usize) -> String {
+    let mut out = format!("{}: {}\n", verdict.category.word(), escape(&verdict.reason));
     for line in details {
         out.push_str("  ");
-        out.push_str(line);
+        out.push_str(&escape(line));
         out.push('\n');
     }
-    if out.len() <= MAX_OUTPUT {
+    if out.len() <= room {
         return out;
     }
     // Cut on a character boundary and keep the output a whole last line.
-    let mut cut = excerpt(&out, MAX_OUTPUT - "…\n".len());
+    let mut cut = excerpt(&out, room.saturating_sub("…\n".len()));
     cut.push('\n');
     cut
 }
 
-/// The JSON report; `waiting` marks a `--wait` progress line.
-fn json(verdict: &Verdict, details: &[String], waiting: bool) -> String {
+/// The JSON report, at most `room` bytes; `waiting` marks a `--wait` progress line.
+fn json(verdict: &Verdict, details: &[String], waiting: bool, room: usize) -> String {
     let elapsed_ms = (verdict.elapsed.as_secs_f64() * 10_000.0).round() / 10.0;
     let object = |url: String, reason: String, details: &[String], targets: &[Verdict]| {
         let mut o = serde_json::json!({
@@ -54,13 +67,13 @@ fn json(verdict: &Verdict, details: &[String], waiting: bool) -> String {
             "url": verdict.url.as_deref().map(|_| url),
             "status": verdict.status,
             "elapsed_ms": elapsed_ms,
-            "reason": reason,
+            "reason": escape(&reason),
         });
         if waiting {
             o["waiting"] = true.into();
         }
         if !details.is_empty() {
-            o["details"] = details.iter().map(|d| d.as_str()).collect();
+            o["details"] = details.iter().map(|d| escape(d)).collect();
         }
         if !targets.is_empty() {
             o["targets"] = targets
@@ -68,19 +81,19 @@ fn json(verdict: &Verdict, details: &[String], waiting: bool) -> String {
                 .map(|t| {
                     serde_json::json!({
                         "result": t.category.word(),
-                        "url": t.url.as_deref().map(|u| excerpt(u, 300)),
+                        "url": t.url.as_deref().map(|u| excerpt(&escape(u), 300)),
                         "status": t.status,
-                        "reason": excerpt(&t.reason, 300),
+                        "reason": excerpt(&escape(&t.reason), 300),
                     })
                 })
                 .collect();
         }
         format!("{o}\n")
     };
-    let url = verdict.url.as_deref().unwrap_or("");
+    let url = escape(verdict.url.as_deref().unwrap_or(""));
     let reason = &verdict.reason;
     let full = object(url.to_string(), reason.clone(), details, &verdict.targets);
-    if full.len() <= MAX_OUTPUT {
+    if full.len() <= room {
         return full;
     }
     // Without the details and the per-target list, and with the two free-text fields
@@ -88,8 +101,8 @@ fn json(verdict: &Verdict, details: &[String], waiting: bool) -> String {
     // so no one length is safe, but at the last, empty-ish fields always fit.
     [900, 300, 100, 0]
         .into_iter()
-        .map(|max| object(excerpt(url, max), excerpt(reason, max), &[], &[]))
-        .find(|shorter| shorter.len() <= MAX_OUTPUT)
+        .map(|max| object(excerpt(&url, max), excerpt(reason, max), &[], &[]))
+        .find(|shorter| shorter.len() <= room)
         .unwrap_or_default()
 }
 
@@ -112,6 +125,8 @@ pub fn write(text: &str) {
 /// The report for a `--wait` stopped by SIGTERM or SIGINT, in two parts around the
 /// milliseconds waited, which only the signal handler knows (`process::exit_on_termination`).
 pub fn stopped(url: Option<String>, format: Format) -> (String, String) {
+    // Short, so that it fits beside the progress lines in what Docker keeps.
+    let url = url.map(|url| excerpt(&escape(&url), 300));
     const REASON: &str = "the wait was stopped by a signal";
     match format {
         Format::Text => (
@@ -136,14 +151,17 @@ pub fn stopped(url: Option<String>, format: Format) -> (String, String) {
 
 /// `--wait`'s progress lines on stderr: the failures of attempts, in the report's format,
 /// at most [`MAX_PROGRESS`] bytes in all however long the wait and however the failures
-/// change (then one line says that the rest is not shown).
+/// change (then one line says that the rest is not shown). The rest of [`MAX_OUTPUT`] is
+/// the final report's.
 #[derive(Debug, Default)]
 pub struct Progress {
     written: usize,
 }
 
-/// What all of one run's progress lines may take.
-pub const MAX_PROGRESS: usize = 16 * 1024;
+/// What all of one run's progress lines may take: half of what Docker keeps.
+pub const MAX_PROGRESS: usize = MAX_OUTPUT / 2;
+/// The most the line saying that further progress is not shown takes.
+const CLOSING: usize = 512;
 
 impl Progress {
     pub fn report(&mut self, verdict: &Verdict, format: Format) {
@@ -151,24 +169,29 @@ impl Progress {
         if self.written >= MAX_PROGRESS {
             return;
         }
-        let line = |verdict: &Verdict| match format {
-            Format::Text => format!("waiting: {}", text(verdict, &[])),
-            Format::Json => json(verdict, &[], true),
+        let line = |verdict: &Verdict, room: usize| match format {
+            Format::Text => format!("waiting: {}", text(verdict, &[], room)),
+            Format::Json => json(verdict, &[], true, room),
         };
-        let next = line(verdict);
-        // The last line fits in what is left, however long the last reason was.
-        let line = if self.written + next.len() + 2 * ENOUGH.len() + 200 > MAX_PROGRESS {
-            self.written = MAX_PROGRESS;
-            line(&Verdict {
+        let next = line(verdict, MAX_PROGRESS / 2);
+        // The closing line, whatever the last URL and reason were, takes at most this much.
+        let ending = line(
+            &Verdict {
                 reason: ENOUGH.to_string(),
                 details: Vec::new(),
                 targets: Vec::new(),
                 ..verdict.clone()
-            })
+            },
+            CLOSING,
+        );
+        let line = if self.written + next.len() + ending.len() > MAX_PROGRESS {
+            self.written = MAX_PROGRESS;
+            ending
         } else {
             self.written += next.len();
             next
         };
+        SPENT.store(self.written, Ordering::Relaxed);
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }
 }

@@ -23,23 +23,83 @@ pub const WINDOW: usize = 8;
 /// What replaces each run of a secret.
 pub const REDACTED: &str = "[redacted]";
 
-/// The secrets as they are looked for: each as sent and as JSON would escape it,
-/// lower-cased. A report shows a few KiB of server text, and secrets are few and short,
-/// so each run of the text is simply looked for in them: no index to build (a sorted
-/// one cost 3 KB of sorting code; a hash set would seed itself from the kernel's random
-/// source, one more system call).
+/// The secrets as they are looked for: every [`WINDOW`]-byte run of each secret, as sent
+/// and as JSON would escape it, lower-cased, in a hash set. The text is then read once,
+/// each of its runs looked up in the set: time linear in the text however many and
+/// however long the secrets are (comparing each run of the text with each run of every
+/// secret took seconds for a 16 KiB head and four 8 KiB secrets under `-v`).
 #[derive(Clone, Default)]
-pub struct Secrets(Arc<[Vec<u8>]>);
+pub struct Secrets(Option<Arc<Windows>>);
 
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never the forms themselves: they are the secrets.
-        write!(f, "Secrets({} forms)", self.0.len())
+        // Never the runs themselves: they are the secrets.
+        let runs = self.0.as_ref().map_or(0, |w| w.len);
+        write!(f, "Secrets({runs} runs)")
     }
 }
 
+/// An open-addressing set of 8-byte runs read as `u64`. Zero marks a free slot: a run
+/// of eight NUL bytes cannot come from a secret (header values refuse NUL). The hash is
+/// fixed rather than seeded from the kernel (one system call fewer): the server, which
+/// chooses the text, does not know the secrets, so it cannot aim at their slots.
+struct Windows {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl Windows {
+    fn with_room(runs: usize) -> Windows {
+        // At most half full, so a lookup that misses stops after a few slots.
+        let size = (runs * 2).next_power_of_two().max(16);
+        Windows {
+            slots: vec![0; size],
+            len: 0,
+        }
+    }
+
+    fn slot(&self, run: u64) -> usize {
+        // Fibonacci hashing: the high bits of the product, as many as the table needs.
+        let bits = self.slots.len().trailing_zeros();
+        (run.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+    }
+
+    fn insert(&mut self, run: u64) {
+        let mask = self.slots.len() - 1;
+        let mut at = self.slot(run);
+        while self.slots[at] != 0 {
+            if self.slots[at] == run {
+                return;
+            }
+            at = (at + 1) & mask;
+        }
+        self.slots[at] = run;
+        self.len += 1;
+    }
+
+    fn contains(&self, run: u64) -> bool {
+        let mask = self.slots.len() - 1;
+        let mut at = self.slot(run);
+        loop {
+            match self.slots[at] {
+                0 => return false,
+                found if found == run => return true,
+                _ => at = (at + 1) & mask,
+            }
+        }
+    }
+}
+
+/// A run of [`WINDOW`] bytes, ASCII case folded, as one number.
+fn folded(window: &[u8]) -> u64 {
+    let mut run = [0; WINDOW];
+    run.copy_from_slice(&window[..WINDOW]);
+    run.make_ascii_lowercase();
+    u64::from_le_bytes(run)
+}
+
 impl Secrets {
-    /// The forms of `values` (each at least [`WINDOW`] bytes; shorter ones cannot be
+    /// The runs of `values` (each at least [`WINDOW`] bytes; shorter ones cannot be
     /// redacted safely and are the caller's to refuse): as sent, and as JSON would
     /// escape them.
     pub fn new<'a>(values: impl IntoIterator<Item = &'a str>) -> Secrets {
@@ -47,36 +107,41 @@ impl Secrets {
         for value in values {
             let quoted = serde_json::Value::from(value).to_string();
             let escaped = &quoted[1..quoted.len() - 1];
-            forms.push(value.to_ascii_lowercase().into_bytes());
+            forms.push(value.as_bytes().to_vec());
             if escaped != value {
-                forms.push(escaped.to_ascii_lowercase().into_bytes());
+                forms.push(escaped.as_bytes().to_vec());
             }
         }
-        Secrets(forms.into())
-    }
-
-    /// Whether the `WINDOW` bytes of `window`, case folded, stand in some secret.
-    fn holds(&self, window: &[u8]) -> bool {
-        let run = folded(window);
-        self.0
+        let runs: usize = forms
             .iter()
-            .any(|form| form.windows(WINDOW).any(|w| w == run))
+            .map(|f| f.len().saturating_sub(WINDOW - 1))
+            .sum();
+        if runs == 0 {
+            return Secrets(None);
+        }
+        let mut windows = Windows::with_room(runs);
+        for form in &forms {
+            for window in form.windows(WINDOW) {
+                windows.insert(folded(window));
+            }
+        }
+        Secrets(Some(Arc::new(windows)))
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.is_none()
     }
 
     /// `bytes` with every run of a secret in it replaced by [`REDACTED`]; overlapping and
     /// adjacent runs become one.
     pub fn redact<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
-        if self.0.is_empty() || bytes.len() < WINDOW {
+        let Some(windows) = self.0.as_deref() else {
             return Cow::Borrowed(bytes);
-        }
+        };
         // Marked spans as [start, end), merged as they are found left to right.
         let mut spans: Vec<(usize, usize)> = Vec::new();
         for (at, window) in bytes.windows(WINDOW).enumerate() {
-            if !self.holds(window) {
+            if !windows.contains(folded(window)) {
                 continue;
             }
             match spans.last_mut() {
@@ -107,33 +172,37 @@ impl Secrets {
     }
 }
 
-fn folded(window: &[u8]) -> [u8; WINDOW] {
-    let mut run = [0; WINDOW];
-    run.copy_from_slice(window);
-    run.make_ascii_lowercase();
-    run
-}
-
 /// How many input bytes [`printable`] reads to show at most `max` bytes.
 fn printable_input(max: usize) -> usize {
     max.saturating_mul(4)
 }
 
-/// Bytes made safe for a one-line report: invalid UTF-8 replaced; control characters,
-/// Unicode format characters (bidirectional overrides such as U+202E, zero-width ones)
-/// and the line and paragraph separators escaped (no terminal tricks, no fake lines);
-/// length capped near `max` bytes.
+/// Bytes made safe for a one-line report: invalid UTF-8 replaced, [`escape`]d, length
+/// capped near `max` bytes.
 pub fn printable(bytes: &[u8], max: usize) -> String {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(printable_input(max))]);
-    let mut out = String::with_capacity(text.len().min(max));
+    excerpt(&escape(&text), max)
+}
+
+/// Text with control characters, Unicode format characters (bidirectional overrides such
+/// as U+202E, zero-width ones) and the line and paragraph separators escaped (`\u{1b}`):
+/// no terminal tricks, no forged lines. Every report passes through it whole, whatever
+/// its text came from (a server, an operator's argument or variable, a suggestion), so no
+/// path to the output can skip it; escaping what it already escaped changes nothing.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() || is_format_or_separator(c);
+    if !text.contains(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
-        if c.is_control() || is_format_or_separator(c) {
+        if unsafe_char(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
         }
     }
-    excerpt(&out, max)
+    Cow::Owned(out)
 }
 
 /// Unicode's format characters (general category Cf) and the line and paragraph

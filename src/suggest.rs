@@ -7,6 +7,9 @@ pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     let most = (word.len() / 3).max(1);
     candidates
         .into_iter()
+        // Two words further apart in length than `most` are further apart in edits too:
+        // a 120 KB argument is compared with nothing (its table would take half a second).
+        .filter(|candidate| word.len().abs_diff(candidate.len()) <= most)
         .map(|candidate| (distance(word, candidate), candidate))
         .filter(|(d, _)| *d <= most)
         .min_by_key(|(d, _)| *d)
