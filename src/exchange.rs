@@ -92,7 +92,7 @@ pub fn exchange(settings: &Settings, clock: Clock) -> Exchanged {
             Ok(Ok(Answer::Connected(peer)))
         }),
         scheme if scheme.is_database() => connect(settings, clock, &trace)
-            .map(|mut stream| speak_database(scheme, &mut stream, clock)),
+            .map(|mut stream| speak_database(scheme, &mut stream, clock, &settings.secrets)),
         _ => request(
             settings,
             clock,
@@ -133,12 +133,13 @@ fn speak_database(
     scheme: Scheme,
     stream: &mut std::net::TcpStream,
     clock: Clock,
+    secrets: &Secrets,
 ) -> Result<Answer, Failure> {
     let protocol = database::protocol(scheme);
     let peer = stream
         .peer_addr()
         .map_err(|e| Failure::Unreachable(format!("the connection failed: {e}")))?;
-    match database::check(scheme, stream, clock) {
+    match database::check(scheme, stream, clock, secrets) {
         Ok(said) => Ok(Answer::Database {
             peer,
             protocol,
@@ -454,12 +455,20 @@ fn trace_lines(trace: &Trace, settings: &Settings, clock: Clock) -> Vec<String> 
             } else {
                 addrs.join(", ")
             };
+            // Only the addresses a connect was really made to: those that failed, then
+            // the one that answered.
+            let tried: Vec<String> = (trace.refusals.iter().map(|(a, _)| a))
+                .chain(&trace.peer)
+                .map(ToString::to_string)
+                .collect();
             // "Resolved" only where a resolver was asked: a literal is its own address,
             // localhost and the default base are 127.0.0.1 then ::1 without one.
             lines.push(match &settings.target.host {
                 Host::Name(name) => format!("address: {peer} (resolved {name}: {addrs})"),
-                Host::Ip(_) => format!("address: {peer}"),
-                Host::Localhost | Host::Loopback => format!("address: {peer} (tried {addrs})"),
+                Host::Localhost | Host::Loopback if tried.len() > 1 => {
+                    format!("address: {peer} (tried {})", tried.join(", "))
+                }
+                Host::Ip(_) | Host::Localhost | Host::Loopback => format!("address: {peer}"),
             });
         }
     }

@@ -420,3 +420,132 @@ fn database_targets_take_no_http_options_and_no_path() {
         );
     }
 }
+
+/// A scripted PostgreSQL server that answers the startup message with a message of
+/// `kind` declaring `len` bytes (itself included), and sends them all.
+fn postgres_declaring(kind: u8, len: u32) -> Server {
+    Server::raw(move |c| {
+        let _ = std::io::Read::read(&mut c.stream, &mut [0u8; 256]);
+        let mut message = vec![kind];
+        message.extend_from_slice(&len.to_be_bytes());
+        let mut body = match kind {
+            // SASL authentication, its mechanism list padded out.
+            b'R' => vec![0, 0, 0, 10],
+            _ => b"SFATAL\0C28000\0M".to_vec(),
+        };
+        body.resize(len as usize - 4, b'x');
+        if kind == b'E' {
+            let end = body.len();
+            body[end - 2] = 0;
+            body[end - 1] = 0;
+        }
+        message.extend_from_slice(&body);
+        c.send(&message);
+        c.hang();
+    })
+}
+
+/// Every length around the 4 KiB reply cap, for both message kinds PostgreSQL answers a
+/// startup with, and the same around the cap for MySQL's packets and Redis's lines: a
+/// verdict every time (one line, exit 0 or 1), never an abort. A length of exactly 4096
+/// made the probe panic and exit 134.
+#[test]
+fn declared_lengths_around_the_cap_end_in_a_verdict() {
+    for kind in *b"RE" {
+        for len in 4090..=4100u32 {
+            let server = postgres_declaring(kind, len);
+            let probe = run(&["-t", "1s", &format!("postgres://{}", server.addr)]);
+            assert!(
+                matches!(probe.code, Some(0 | 1)),
+                "{} {len}: {probe:#?}",
+                kind as char
+            );
+            assert_eq!(probe.stdout.lines().count(), 1, "{probe:#?}");
+            if len + 1 > 4096 {
+                probe
+                    .expect("unreachable")
+                    .says("declares a message longer than 4 KiB");
+            } else {
+                probe.expect("healthy");
+            }
+        }
+    }
+    for len in 4088..=4100usize {
+        let mysql = Server::raw(move |c| {
+            let mut payload = vec![0xFF, 0x10, 0x04];
+            payload.extend_from_slice(b"#08004");
+            payload.resize(len, b'm');
+            let mut packet = (len as u32).to_le_bytes()[..3].to_vec();
+            packet.push(0);
+            packet.extend_from_slice(&payload);
+            c.send(&packet);
+            c.hang();
+        });
+        let probe = run(&["-t", "1s", &format!("mysql://{}", mysql.addr)]);
+        assert!(matches!(probe.code, Some(0 | 1)), "{len}: {probe:#?}");
+        assert_eq!(probe.stdout.lines().count(), 1, "{probe:#?}");
+        let redis = Server::raw(move |c| {
+            let _ = std::io::Read::read(&mut c.stream, &mut [0u8; 64]);
+            let mut line = b"-LOADING ".to_vec();
+            line.resize(len - 2, b'r');
+            line.extend_from_slice(b"\r\n");
+            c.send(&line);
+            c.hang();
+        });
+        let probe = run(&["-t", "1s", &format!("redis://{}", redis.addr)]);
+        assert!(matches!(probe.code, Some(0 | 1)), "{len}: {probe:#?}");
+        assert_eq!(probe.stdout.lines().count(), 1, "{probe:#?}");
+    }
+}
+
+/// A MySQL "greeting" of protocol 10 with no version after it is not a greeting.
+#[test]
+fn a_greeting_without_a_version_is_not_mysql() {
+    let short = Server::raw(|c| {
+        c.send(&[1, 0, 0, 0, 10]);
+        c.hang();
+    });
+    run(&["-t", "1s", &format!("mysql://{}", short.addr)])
+        .expect("unreachable")
+        .says("is not a MySQL server");
+}
+
+/// PostgreSQL's log after five probes with password (scram-sha-256), md5 and trust
+/// authentication: not one line. A Terminate sent where the server asked for a password
+/// made it log `FATAL: expected SASL response, got message type 88` per probe, 17,000
+/// lines a day at a 5 s interval. pg_isready, run the same way, is the reference.
+#[test]
+fn postgres_logs_nothing_for_a_probe() {
+    let pg = match Postgres::new("quiet") {
+        Ok(pg) => pg,
+        Err(why) => return skip("postgres_logs_nothing_for_a_probe", &why),
+    };
+    let hba = pg.data().join("pg_hba.conf");
+    let original = std::fs::read_to_string(&hba).unwrap();
+    let log = pg.dir.join("log");
+    for method in ["scram-sha-256", "md5", "trust"] {
+        std::fs::write(&hba, original.replace(" trust", &format!(" {method}"))).unwrap();
+        pg.start("-c password_encryption=scram-sha-256");
+        until("postgres up", || pg.pg_isready() == 0);
+        // Let start-up finish its own lines.
+        thread::sleep(Duration::from_millis(500));
+        let before = std::fs::read_to_string(&log).unwrap_or_default();
+        for _ in 0..5 {
+            pg.pg_isready();
+        }
+        thread::sleep(Duration::from_millis(300));
+        let after_oracle = std::fs::read_to_string(&log).unwrap_or_default();
+        for _ in 0..5 {
+            run(&["-t", "3s", &pg.url()]).expect("healthy");
+        }
+        thread::sleep(Duration::from_millis(300));
+        let after = std::fs::read_to_string(&log).unwrap_or_default();
+        assert_eq!(
+            &after[after_oracle.len()..],
+            "",
+            "{method}: healthprobe made PostgreSQL log (pg_isready logged {:?})",
+            &after_oracle[before.len()..]
+        );
+        pg.stop();
+    }
+}
