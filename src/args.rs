@@ -113,12 +113,13 @@ pub fn parse(
     // A typo in an image's ENV must not fall back to a default without a word.
     if let Some(name) = names
         .iter()
-        .find(|n| !KNOWN_VARIABLES.contains(&n.as_str()))
+        .find(|n| !KNOWN_VARIABLES.contains(&n.as_str()) && !is_service_link(n, env))
     {
         let hint = match suggest::nearest(name, KNOWN_VARIABLES.iter().copied()) {
             Some(known) => format!("; did you mean {known}?"),
             None => " (see --help for the variables)".to_string(),
         };
+        let name = short(name);
         return Err(reject(format!("unknown variable {name}{hint}"), format));
     }
     settings(cli, env, format)
@@ -144,7 +145,8 @@ fn settings(
         Some(given) => given.read(duration::parse)?,
         None => DEFAULT_TIMEOUT,
     };
-    let status = match cli.option(env, &["--status"], Some("HEALTHPROBE_STATUS"))? {
+    let status_given = cli.option(env, &["--status"], Some("HEALTHPROBE_STATUS"))?;
+    let status = match &status_given {
         Some(given) => given.read(StatusSet::parse)?,
         None => StatusSet::default(),
     };
@@ -224,6 +226,7 @@ fn settings(
     // HTTP options go to the HTTP targets; with none among the targets they are a mistake.
     if !targets.iter().any(Target::is_http) {
         let http_only = [
+            (status_given.is_some(), "--status"),
             (checks.need_body(), "--body and --json"),
             (!headers.is_empty(), "--header and --secret-header"),
             (method == Method::Head, "--method"),
@@ -464,6 +467,53 @@ const KNOWN_VARIABLES: &[&str] = &[
     "HEALTHPROBE_KEY",
 ];
 
+/// Whether `name` is one of the variables Kubernetes gives every pod for each Service in
+/// its namespace (`enableServiceLinks`, on by default), or Docker's legacy links give for
+/// a linked container, for a Service or link whose name starts with `healthprobe`:
+/// `<S>_SERVICE_HOST`, `<S>_SERVICE_PORT`, `<S>_SERVICE_PORT_<NAME>`, `<S>_PORT`,
+/// `<S>_PORT_<n>_<PROTO>` and that with `_PROTO`, `_PORT` or `_ADDR`. They are not ours
+/// and are ignored: refused, a Service named `healthprobe` would fail every probe in its
+/// namespace. No variable of ours has one of these shapes (a test walks them all). A bare
+/// `<S>_PORT` counts only with the value Kubernetes and Docker give it
+/// (`tcp://10.0.0.7:80`): `HEALTHPROBE_PORT=8080` is a mistake to report, not to ignore.
+pub fn is_service_link(name: &str, env: &dyn Fn(&str) -> Option<OsString>) -> bool {
+    // `<S>` is `HEALTHPROBE` and whatever follows up to the shape; the shapes are told
+    // apart from the end.
+    let Some(rest) = name.strip_prefix("HEALTHPROBE") else {
+        return false;
+    };
+    if rest.ends_with("_SERVICE_HOST") || rest.ends_with("_SERVICE_PORT") {
+        return true;
+    }
+    if let Some((_, port_name)) = rest.split_once("_SERVICE_PORT_") {
+        return !port_name.is_empty();
+    }
+    // `_PORT_<n>_<PROTO>`, then perhaps `_PROTO`, `_PORT` or `_ADDR`; else a bare `_PORT`.
+    let Some(at) = rest.rfind("_PORT_") else {
+        return rest.ends_with("_PORT")
+            && env(name).is_some_and(|value| {
+                let value = value.as_encoded_bytes();
+                value.starts_with(b"tcp://")
+                    || value.starts_with(b"udp://")
+                    || value.starts_with(b"sctp://")
+            });
+    };
+    let shape = &rest[at + "_PORT_".len()..];
+    let shape = ["_PROTO", "_PORT", "_ADDR"]
+        .iter()
+        .find_map(|end| shape.strip_suffix(end))
+        .filter(|number_and_proto| number_and_proto.contains('_'))
+        .unwrap_or(shape);
+    match shape.split_once('_') {
+        Some((number, proto)) => {
+            !number.is_empty()
+                && number.bytes().all(|b| b.is_ascii_digit())
+                && matches!(proto, "TCP" | "UDP" | "SCTP")
+        }
+        None => false,
+    }
+}
+
 /// An environment variable; set but empty is a mistake worth reporting, not a default.
 fn variable(env: &dyn Fn(&str) -> Option<OsString>, name: &str) -> Result<Option<String>, String> {
     debug_assert!(
@@ -570,3 +620,17 @@ EXAMPLES:
     healthprobe --ready --json /checks/db=ok -t 2s
 "
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No variable of ours may ever have a service-link shape: it would be ignored.
+    #[test]
+    fn no_variable_of_ours_looks_like_a_service_link() {
+        let env = |_: &str| Some(OsString::from("tcp://10.0.0.7:80"));
+        for name in KNOWN_VARIABLES {
+            assert!(!is_service_link(name, &env), "{name}");
+        }
+    }
+}

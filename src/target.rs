@@ -111,14 +111,16 @@ impl Target {
                 ));
             }
         };
+        // Userinfo, however it is spelt. A password may hold `/`, `?`, `#` or `:` (a
+        // generated one pasted from a DATABASE_URL often does), which would end the
+        // authority early and put the password's tail in a port, a host or a path that
+        // an error then quotes; so any `@` refuses the URL, and this error quotes none of
+        // it. An `@` that belongs to a path or query is written `%40`.
+        if rest.contains('@') {
+            return Err(credentials(scheme));
+        }
         let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, tail) = rest.split_at(end);
-        if authority.contains('@') {
-            return Err(
-                "credentials in the URL would end up in the report; send them with --secret-header"
-                    .to_string(),
-            );
-        }
         let (host, port) = split_host_port(authority)?;
         let tail = tail.split('#').next().unwrap_or("");
         let path = match tail {
@@ -193,6 +195,22 @@ impl fmt::Display for Host {
             Host::Loopback => f.write_str("127.0.0.1"),
             Host::Name(name) => f.write_str(name),
         }
+    }
+}
+
+/// Why a URL with userinfo is refused, in the terms of its scheme; it quotes nothing of
+/// the URL.
+fn credentials(scheme: Scheme) -> String {
+    let (name, _) = scheme.name_and_port();
+    if scheme.is_database() {
+        format!(
+            "credentials in the URL: a {name}:// target takes none (it logs in to nothing, \
+             only asks whether the server accepts connections); remove `user:password@`"
+        )
+    } else {
+        "credentials in the URL would end up in the report; send them with --secret-header \
+         (an @ in a path or query is written %40)"
+            .to_string()
     }
 }
 

@@ -365,3 +365,76 @@ fn mistakes_are_answered_with_the_fix() {
     run.expect("error");
     assert!(!run.stdout.contains("secret"), "{run:#?}");
 }
+
+/// HTTP options given with only `tcp://` or database targets are errors, `--status` and
+/// `HEALTHPROBE_STATUS` included (they were silently ignored, and the probe reported
+/// healthy whatever status was asked for).
+#[test]
+fn http_options_with_no_http_target_are_errors() {
+    for target in [
+        "tcp://127.0.0.1:1",
+        "redis://127.0.0.1",
+        "postgres://127.0.0.1",
+        "mysql://127.0.0.1",
+    ] {
+        for args in [
+            vec!["--status", "500", target],
+            vec!["--body", "ok", target],
+            vec!["--json", "/a=1", target],
+            vec!["-H", "X-A: b", target],
+            vec!["--method", "HEAD", target],
+        ] {
+            run(&args).expect("error").says("for http:// targets");
+        }
+        run_env(&[target], &[("HEALTHPROBE_STATUS", "500")])
+            .expect("error")
+            .says("--status: for http:// targets");
+    }
+}
+
+/// The variables Kubernetes gives every pod for a Service named `healthprobe` (or
+/// `healthprobe-api`), and Docker's legacy links alike, are ignored; a typo of one of ours
+/// is still an error, and so is `HEALTHPROBE_PORT` with a value no runtime gives it.
+#[test]
+fn service_link_variables_are_ignored_and_typos_are_not() {
+    let port = support::refused_port().to_string();
+    let links = [
+        ("HEALTHPROBE_SERVICE_HOST", "10.0.0.7"),
+        ("HEALTHPROBE_SERVICE_PORT", "80"),
+        ("HEALTHPROBE_SERVICE_PORT_HTTP", "80"),
+        ("HEALTHPROBE_SERVICE_PORT_METRICS_PORT", "9090"),
+        ("HEALTHPROBE_PORT", "tcp://10.0.0.7:80"),
+        ("HEALTHPROBE_PORT_80_TCP", "tcp://10.0.0.7:80"),
+        ("HEALTHPROBE_PORT_80_TCP_PROTO", "tcp"),
+        ("HEALTHPROBE_PORT_80_TCP_PORT", "80"),
+        ("HEALTHPROBE_PORT_80_TCP_ADDR", "10.0.0.7"),
+        ("HEALTHPROBE_PORT_53_UDP_ADDR", "10.0.0.7"),
+        ("HEALTHPROBE_API_SERVICE_HOST", "10.0.0.8"),
+        ("HEALTHPROBE_API_PORT_8080_SCTP_PORT", "8080"),
+        ("PORT", port.as_str()),
+    ];
+    run_env(&["-t", "300ms"], &links)
+        .expect("unreachable")
+        .says("connection refused");
+    for (typo, says) in [
+        ("HEALTHPROBE_TIMOUT", "did you mean HEALTHPROBE_TIMEOUT?"),
+        ("HEALTHPROBE_PORT", "unknown variable HEALTHPROBE_PORT"),
+        (
+            "HEALTHPROBE_SERVICE_HOSTS",
+            "unknown variable HEALTHPROBE_SERVICE_HOSTS",
+        ),
+        (
+            "HEALTHPROBE_PORT_80_TCP_HOST",
+            "unknown variable HEALTHPROBE_PORT_80_TCP_HOST",
+        ),
+        (
+            "HEALTHPROBE_PORT_HTTP_TCP",
+            "unknown variable HEALTHPROBE_PORT_HTTP_TCP",
+        ),
+    ] {
+        let mut env = links.to_vec();
+        env.retain(|(name, _)| *name != typo);
+        env.push((typo, "8080"));
+        run_env(&[], &env).expect("error").says(says);
+    }
+}
