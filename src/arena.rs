@@ -115,7 +115,7 @@ unsafe impl GlobalAlloc for Arena {
             // SAFETY: `start + size <= SIZE`, so the pointer stays inside `memory`.
             Some((start, _)) => unsafe { self.base().add(start) },
             // SAFETY: the caller's layout contract is passed on unchanged.
-            None => unsafe { System.alloc(layout) },
+            None => or_exit(unsafe { System.alloc(layout) }),
         }
     }
 
@@ -129,7 +129,7 @@ unsafe impl GlobalAlloc for Arena {
                 ptr
             },
             // SAFETY: the caller's layout contract is passed on unchanged.
-            None => unsafe { System.alloc_zeroed(layout) },
+            None => or_exit(unsafe { System.alloc_zeroed(layout) }),
         }
     }
 
@@ -188,6 +188,15 @@ unsafe impl GlobalAlloc for Arena {
         }
         new
     }
+}
+
+/// A block from the system allocator, or the end of the run with its one report when
+/// there was none to be had (`process::out_of_memory`).
+fn or_exit(block: *mut u8) -> *mut u8 {
+    if block.is_null() {
+        crate::process::out_of_memory();
+    }
+    block
 }
 
 #[cfg(test)]

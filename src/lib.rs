@@ -32,6 +32,12 @@ pub mod wait;
 use args::Settings;
 use verdict::Verdict;
 
+/// A probe thread's stack. A probe needs little (the deepest path, a TLS handshake or a
+/// `--json` walk of a body nested 128 deep, stays far below it), and std's default of
+/// 2 MiB per thread made 16 targets reserve 32 MiB of address space, refused under a
+/// tight `ulimit -v`.
+const PROBE_STACK: usize = 256 * 1024;
+
 /// Probes the target (and `also` targets, concurrently) once, within `settings.timeout`.
 pub fn probe(settings: &Settings) -> Verdict {
     let clock = net::Clock::new(settings.timeout);
@@ -51,6 +57,7 @@ pub fn probe(settings: &Settings) -> Verdict {
             .map(|target| {
                 let one = only(target);
                 std::thread::Builder::new()
+                    .stack_size(PROBE_STACK)
                     .spawn_scoped(scope, move || probe_one(&one, clock))
                     .map_err(|_| target)
             })
@@ -58,7 +65,7 @@ pub fn probe(settings: &Settings) -> Verdict {
         // Every thread runs before any target is probed here, and is joined only after.
         let probed: Vec<_> = running
             .into_iter()
-            .map(|thread| thread.map_err(|target| probe_one(&only(target), clock)))
+            .map(|thread| thread.map_err(|target| in_turn(only(target), clock)))
             .collect();
         probed
             .into_iter()
@@ -71,6 +78,27 @@ pub fn probe(settings: &Settings) -> Verdict {
             .collect()
     });
     Verdict::combine(verdicts, clock.since_start())
+}
+
+/// A target no thread could be had for, probed on this thread with what is left of the
+/// deadline once the targets before it are done. A failure says so, and how much time it
+/// had, so that an operator is not sent after a healthy service that was simply given
+/// too little of the deadline.
+fn in_turn(mut one: Settings, clock: net::Clock) -> Verdict {
+    let left = clock.left().unwrap_or_default();
+    let whole = one.timeout;
+    one.timeout = left;
+    let mut verdict = probe_one(&one, net::Clock::new(left));
+    if verdict.category != verdict::Category::Healthy {
+        verdict.reason = format!(
+            "{} (probed in turn, with {} of the {} deadline left: no thread could be started \
+             for it; a pids or process limit?)",
+            verdict.reason,
+            duration::human(left),
+            duration::format(whole)
+        );
+    }
+    verdict
 }
 
 fn probe_one(settings: &Settings, clock: net::Clock) -> Verdict {

@@ -40,6 +40,7 @@ fn run(argv: Vec<OsString>, variables: &process::Variables) -> c_int {
             return print(concat!("healthprobe ", env!("CARGO_PKG_VERSION"), "\n"));
         }
         Ok(Command::Probe(settings)) => {
+            process::report_in_json(settings.format == args::Format::Json);
             let verdict = match settings.wait {
                 Some(wait) => wait::until_healthy(&settings, wait),
                 None => probe(&settings),
@@ -48,6 +49,7 @@ fn run(argv: Vec<OsString>, variables: &process::Variables) -> c_int {
             (verdict, text)
         }
         Err(rejected) => {
+            process::report_in_json(rejected.format == args::Format::Json);
             let verdict = Verdict::config_error(rejected.reason);
             let text = report::render(&verdict, rejected.format, Verbosity::Normal);
             (verdict, text)

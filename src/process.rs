@@ -13,7 +13,7 @@
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, OsStr, OsString, c_char, c_int, c_ulong, c_void};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,6 +29,7 @@ unsafe extern "C" {
     fn _exit(status: c_int) -> !;
 }
 
+const SIGHUP: c_int = 1;
 const SIGINT: c_int = 2;
 const SIGPIPE: c_int = 13;
 const SIGTERM: c_int = 15;
@@ -166,6 +167,38 @@ pub fn claim_report() -> bool {
     !REPORTED.swap(true, Ordering::SeqCst)
 }
 
+/// Whether the run reports in JSON, for the one report that must be written without
+/// allocating (see [`out_of_memory`]).
+static JSON_REPORTS: AtomicBool = AtomicBool::new(false);
+
+/// Tells [`out_of_memory`] the run's report format, once it is known.
+pub fn report_in_json(json: bool) {
+    JSON_REPORTS.store(json, Ordering::Relaxed);
+}
+
+/// Ends the run when memory cannot be had (an address-space limit, `ulimit -v`, a
+/// container's memory limit): one `error:` report, or its JSON object, and exit 1 —
+/// not std's "memory allocation failed" and an abort (exit 134, no verdict). Called by
+/// the allocator (`arena`) instead of returning null, so no caller has to handle it.
+pub fn out_of_memory() -> ! {
+    const TEXT: &str = "error: out of memory (the memory or address-space limit is too low \
+        for the probe: ulimit -v, a container's memory limit?)\n";
+    // The keys in the order every JSON report has them.
+    const JSON: &str = "{\"elapsed_ms\":0.0,\"healthy\":false,\"reason\":\"out of memory (the \
+        memory or address-space limit is too low for the probe: ulimit -v, a container's \
+        memory limit?)\",\"result\":\"error\",\"status\":null,\"url\":null}\n";
+    if claim_report() {
+        let text = if JSON_REPORTS.load(Ordering::Relaxed) {
+            JSON
+        } else {
+            TEXT
+        };
+        // SAFETY: write(2) with a pointer and length of a static string.
+        unsafe { write(1, text.as_ptr().cast(), text.len()) };
+    }
+    exit(1)
+}
+
 /// Never returns: for a thread that lost [`claim_report`] to the signal handler, which
 /// ends the process.
 pub fn wait_for_exit() -> ! {
@@ -174,9 +207,9 @@ pub fn wait_for_exit() -> ! {
     }
 }
 
-/// During `--wait`, SIGTERM and SIGINT end the wait at once with exit 1 and one report,
-/// `before` + milliseconds waited + `after` (in the run's format), rather than killing
-/// the process with no verdict.
+/// During `--wait`, SIGTERM, SIGINT and SIGHUP (a closed terminal) end the wait at once
+/// with exit 1 and one report, `before` + milliseconds waited + `after` (in the run's
+/// format), rather than killing the process with no verdict.
 pub fn exit_on_termination(before: String, after: String) {
     extern "C" fn stop(_: c_int) {
         if REPORTED.swap(true, Ordering::SeqCst) {
@@ -213,7 +246,7 @@ pub fn exit_on_termination(before: String, after: String) {
         before,
         after,
     });
-    for signum in [SIGTERM, SIGINT] {
+    for signum in [SIGTERM, SIGINT, SIGHUP] {
         // SAFETY: `stop` is an `extern "C" fn(c_int)`, the handler type signal(2) expects,
         // and does only async-signal-safe things: atomics, reading a set OnceLock, the
         // monotonic clock, write(2) and _exit(2).
@@ -221,11 +254,12 @@ pub fn exit_on_termination(before: String, after: String) {
     }
 }
 
-/// Opens `/dev/null` on any of the standard descriptors 0–2 that the process was started
-/// without. Otherwise the probe's socket would be given descriptor 1, and the report
-/// would be sent to the server instead of the runtime. One poll(2) tells which are
-/// closed (POLLNVAL); an open takes the lowest free descriptor, so opening once per
-/// closed one, in order, fills exactly those.
+/// Gives each of the standard descriptors 0–2 that the process was started without
+/// something to point at: `/dev/null`, or where that cannot be opened (an empty root, a
+/// `scratch` image without `/dev`) a pipe. Otherwise the probe's socket would be given
+/// descriptor 1, and the report — or a signal's stop report — would be sent to the
+/// server instead of the runtime. One poll(2) tells which are closed (POLLNVAL); a new
+/// descriptor takes the lowest free number, so each one made fills the next closed one.
 pub fn open_standard_descriptors() {
     #[repr(C)]
     struct PollFd {
@@ -244,15 +278,39 @@ pub fn open_standard_descriptors() {
     if unsafe { poll(fds.as_mut_ptr().cast(), 3, 0) } < 0 {
         return;
     }
+    // Which of 0–2 a pipe made below has filled already.
+    let mut filled = [false; 3];
     for fd in fds.iter().filter(|fd| fd.revents & POLLNVAL != 0) {
+        let at = fd.fd as usize;
+        if filled[at] {
+            continue;
+        }
         let opened = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .open("/dev/null");
-        // Kept open for the life of the process: it *is* descriptor `fd` now.
         match opened {
+            // Kept open for the life of the process: it *is* descriptor `fd` now.
             Ok(file) if file.as_raw_fd() == fd.fd => std::mem::forget(file),
-            _ => return,
+            Ok(_) => return,
+            Err(_) => {
+                // Both ends of a pipe: the first takes `fd`, the second is kept only if it
+                // fills another closed standard descriptor. A report written to a pipe's
+                // read end fails, one written to its write end stays in the pipe: either
+                // way it reaches no socket.
+                let Ok((reader, writer)) = std::io::pipe() else {
+                    return;
+                };
+                for end in [OwnedFd::from(reader), OwnedFd::from(writer)] {
+                    match usize::try_from(end.as_raw_fd()) {
+                        Ok(n) if n <= 2 => {
+                            filled[n] = true;
+                            std::mem::forget(end);
+                        }
+                        _ => drop(end),
+                    }
+                }
+            }
         }
     }
 }
