@@ -270,3 +270,172 @@ fn errors_never_quote_url_credentials() {
         }
     }
 }
+
+/// Passwords whose `/`, `#`, `?` or `:` ends the authority early (as a generated password
+/// pasted from a DATABASE_URL often does): no part of them is quoted, from a TARGET or
+/// `HEALTHPROBE_URL`, in text or JSON, by the plain or the `tls` build.
+#[test]
+fn url_passwords_with_delimiters_are_never_quoted() {
+    let cases = [
+        ("postgres://app:S3cretPa/ss@db:5432", "S3cretPa/ss"),
+        ("redis://default:hunter2hunter2#x@cache", "hunter2hunter2#x"),
+        ("mysql://root:Pa55w0rd?x@db", "Pa55w0rd?x"),
+        ("postgres://admin:pa:ss5678word/x@db", "pa:ss5678word/x"),
+        ("http://admin:pa:ss5678word/x@db/health", "pa:ss5678word/x"),
+        ("https://admin:Pa55w0rd?x@db/health", "Pa55w0rd?x"),
+    ];
+    let tls = support::tls_binary();
+    for binary in [std::path::Path::new(support::BIN), tls] {
+        for (target, password) in cases {
+            for (args, env) in [
+                (vec![target], vec![]),
+                (vec!["--format", "json", target], vec![]),
+                (vec![], vec![("HEALTHPROBE_URL", target)]),
+                (vec!["--format", "json"], vec![("HEALTHPROBE_URL", target)]),
+            ] {
+                let mut command = std::process::Command::new(binary);
+                command.args(&args).env_clear().envs(env);
+                let run = support::run_command(command);
+                assert_eq!(run.code, Some(1), "{target}: {run:#?}");
+                let error = run.stdout.starts_with("error: ")
+                    || run.stdout.contains("\"result\":\"error\"");
+                assert!(error, "{run:#?}");
+                // Not even a piece of it: every run of 5 bytes of the password is absent
+                // (its parts between the delimiters are what an error used to quote).
+                for piece in password.as_bytes().windows(5) {
+                    let piece = std::str::from_utf8(piece).unwrap();
+                    assert!(!run.stdout.contains(piece), "{piece:?}: {run:#?}");
+                }
+            }
+        }
+    }
+}
+
+/// A secret sent to an HTTP target of the same run, quoted back by a database server
+/// (Redis's `-LOADING …`, PostgreSQL's 57P03 message, a MySQL error packet), is redacted
+/// from every report as HTTP text is.
+#[test]
+fn database_replies_are_redacted_like_http_text() {
+    use std::io::{Read, Write};
+    let secret = "db-echo-Secret-0123456789";
+    let (dir, header) = secret_file("db-echo", secret);
+    let http = Server::answering("200 OK", "ok");
+    let padded = format!("{}{secret}", "p".repeat(PAD));
+    let redis_reply = format!("-LOADING {padded}\r\n");
+    let redis = Server::raw(move |c| {
+        let _ = c.stream.read(&mut [0u8; 64]);
+        c.send(redis_reply.as_bytes());
+    });
+    let pg_message = padded.clone();
+    let postgres = Server::raw(move |c| {
+        let _ = c.stream.read(&mut [0u8; 256]);
+        let mut body = Vec::new();
+        for (kind, value) in [
+            (b'S', "FATAL"),
+            (b'C', "57P03"),
+            (b'M', pg_message.as_str()),
+        ] {
+            body.push(kind);
+            body.extend_from_slice(value.as_bytes());
+            body.push(0);
+        }
+        body.push(0);
+        let mut message = vec![b'E'];
+        message.extend_from_slice(&(body.len() as u32 + 4).to_be_bytes());
+        message.extend_from_slice(&body);
+        let _ = c.stream.write_all(&message);
+    });
+    let my_message = padded.clone();
+    let mysql = Server::raw(move |c| {
+        let mut payload = vec![0xFF, 0x10, 0x04];
+        payload.extend_from_slice(b"#08004");
+        payload.extend_from_slice(my_message.as_bytes());
+        let mut packet = vec![payload.len() as u8, 0, 0, 0];
+        packet.extend_from_slice(&payload);
+        c.send(&packet);
+    });
+    for db in [
+        format!("redis://{}", redis.addr),
+        format!("postgres://{}", postgres.addr),
+        format!("mysql://{}", mysql.addr),
+    ] {
+        for mode in MODES {
+            let mut args: Vec<&str> = mode.to_vec();
+            args.extend(["--secret-header", &header, &db]);
+            let url = http.url("/");
+            args.push(&url);
+            let run = run(&args);
+            assert_eq!(run.code, Some(1), "{db} {mode:?}: {run:#?}");
+            assert!(
+                run.stdout.contains("[redacted]"),
+                "{db} {mode:?}: the echo should show redacted: {run:#?}"
+            );
+            assert_no_leak(&run, secret);
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Redaction is one pass over the text: a 15.5 KiB response head echoing four 8 KiB
+/// secrets, under `-v`, with the body never coming, still ends at the deadline (it took
+/// seconds past it when every run of the text was compared with every run of every
+/// secret). The bound is the deadline's, not a speed target.
+#[test]
+fn redaction_of_large_secrets_stays_within_the_deadline() {
+    // Every third byte a backslash, so that each secret's JSON-escaped form is another
+    // 10 KiB to look for.
+    let secrets: Vec<String> = (0..4)
+        .map(|i| {
+            (0..8000)
+                .map(|j| match j % 3 {
+                    2 => '\\',
+                    _ => char::from(b'a' + ((i * 7 + j * 13 + j / 26) % 26) as u8),
+                })
+                .collect()
+        })
+        .collect();
+    let dir = support::scratch_dir("large-secrets");
+    let mut args = vec!["-v".to_string(), "-t".to_string(), "1s".to_string()];
+    for (i, secret) in secrets.iter().enumerate() {
+        let file = dir.join(format!("s{i}"));
+        std::fs::write(&file, secret).unwrap();
+        args.push("--secret-header".to_string());
+        args.push(format!("X-Secret-{i}:{}", file.display()));
+    }
+    // 95 headers (ureq takes at most 100), under the 16 KiB head limit: the first echoes a
+    // secret, the others hold text that is in none, the costliest to look for (every run
+    // of the secrets was compared with each of its runs before one matched); then no body.
+    let echoed = secrets[0][..150].to_string();
+    let server = Server::start(move |c| {
+        let mut head = String::from("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n");
+        head.push_str(&format!("X-Echo-000: {echoed}\r\n"));
+        for i in 1..95 {
+            let text: String = (0..150)
+                .map(|k| char::from(b'0' + ((i * 31 + k * 7) % 43) as u8))
+                .collect();
+            head.push_str(&format!("X-Other-{i:02}: {text}\r\n"));
+        }
+        head.push_str("\r\n");
+        assert!(
+            head.len() > 15 * 1024 && head.len() < 16 * 1024,
+            "{}",
+            head.len()
+        );
+        c.send(head.as_bytes());
+        c.hang();
+    });
+    args.push(server.url("/"));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = run(&args);
+    run.expect("healthy");
+    assert!(run.stdout.contains("[redacted]"), "{run:#?}");
+    for secret in &secrets {
+        assert_no_leak(&run, secret);
+    }
+    assert!(
+        run.elapsed < std::time::Duration::from_millis(1100),
+        "past the deadline: {:?}",
+        run.elapsed
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -338,12 +338,21 @@ fn verbose_tells_only_what_happened() {
         !run.stdout.contains("resolve"),
         "no resolver was asked: {run:#?}"
     );
+    // One connect, to 127.0.0.1, is all that was tried: ::1 is not named.
     let app = Server::answering("200 OK", "ok");
     let run = run_env(&["-v"], &[("PORT", &app.port())]);
     run.expect("healthy")
-        .says(&format!("(tried 127.0.0.1:{0}, [::1]:{0})", app.port()))
+        .says(&format!("\n  address: 127.0.0.1:{}\n", app.port()))
         .says("> GET /health HTTP/1.1");
+    assert!(!run.stdout.contains("tried"), "{run:#?}");
     assert!(!run.stdout.contains("resolve"), "{run:#?}");
+    // An app on ::1 alone: 127.0.0.1 refused first, then ::1; both were tried.
+    if let Ok(listener) = std::net::TcpListener::bind("[::1]:0") {
+        let v6 = Server::on(listener, |c| c.respond("200 OK", &[], b"ok"));
+        let run = run_env(&["-v"], &[("PORT", &v6.port())]);
+        run.expect("healthy")
+            .says(&format!("(tried 127.0.0.1:{0}, [::1]:{0})", v6.port()));
+    }
 }
 
 #[test]
