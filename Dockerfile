@@ -19,7 +19,9 @@ LABEL org.opencontainers.image.title="healthprobe" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="MIT OR Apache-2.0"
-COPY dist/healthprobe-linux-${TARGETARCH}${TARGETVARIANT}${VARIANT} /healthprobe
+# The classic builder sets no TARGETARCH: its error then names the file
+# "…-needs-BuildKit-for-TARGETARCH" rather than "healthprobe-linux-" alone.
+COPY dist/healthprobe-linux-${TARGETARCH:-needs-BuildKit-for-TARGETARCH}${TARGETVARIANT}${VARIANT} /healthprobe
 # Numeric, so that Kubernetes runAsNonRoot can verify it; the probe needs no privilege.
 USER 65532:65532
 ENTRYPOINT ["/healthprobe"]

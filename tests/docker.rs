@@ -219,6 +219,20 @@ fn the_image_holds_only_the_artifact_of_each_platform() {
         format!("healthprobe {}\n", env!("CARGO_PKG_VERSION"))
     );
 
+    // The classic builder sets no TARGETARCH: its failure says that BuildKit is needed.
+    let classic = Command::new(DOCKER)
+        .arg("-H")
+        .arg(format!("unix://{}", engine.dir.join("sock").display()))
+        .args(["build", "-t", "healthprobe:classic", ROOT])
+        .env("DOCKER_BUILDKIT", "0")
+        .env("DOCKER_CONFIG", engine.dir.join("config"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("docker runs");
+    let said = String::from_utf8_lossy(&classic.stderr);
+    assert!(!classic.status.success(), "{said}");
+    assert!(said.contains("needs-BuildKit-for-TARGETARCH"), "{said}");
+
     let image = engine.inspect("image", "healthprobe:test");
     let config = &image["Config"];
     assert_eq!(config["User"], "65532:65532", "a numeric non-root user");

@@ -59,8 +59,13 @@ const PPC64LE: Platform = platform("linux/ppc64le", "ppc64le", Some("qemu-ppc64l
 const S390X: Platform = platform("linux/s390x", "s390x", Some("qemu-s390x"), 22, false);
 const RISCV64: Platform = platform("linux/riscv64", "riscv64", Some("qemu-riscv64"), 243, false);
 
-/// The size bounds every platform's artifacts keep.
+/// The size bounds every platform's artifacts keep, but ppc64le's plain one below.
 const PLAIN_MAX: usize = 600 * 1024;
+/// POWER's fixed 4-byte instructions and TOC-relative addressing make the same program
+/// about a sixth larger than on amd64 (608,504 bytes against 518,784 before the fixes of
+/// issue 23, which took both over by about 5 KB): its own bound, with the same margin
+/// over it that the other platforms have over 600 KiB.
+const PPC64LE_PLAIN_MAX: usize = 640 * 1024;
 const TLS_MAX: usize = 1_887_437; // 1.8 MiB
 
 impl Platform {
@@ -130,7 +135,12 @@ impl Platform {
             (Ok(runner), Ok(binary)) => (runner, binary),
             (Err(why), _) | (_, Err(why)) => return skip(&self.test(), &why),
         };
-        self.check_file(&binary, PLAIN_MAX);
+        let max = if self.slug == "ppc64le" {
+            PPC64LE_PLAIN_MAX
+        } else {
+            PLAIN_MAX
+        };
+        self.check_file(&binary, max);
         let probe = |args: &[&str]| self.run(&runner, &binary, args);
 
         let ok = Server::answering("200 OK", r#"{"status":"ok","n":52e35}"#);
