@@ -1,8 +1,8 @@
 //! Link options for the binary. Each linker script only adds to the default layout:
-//! `src/hot.ld` (made by `benches/hot_text.py`) lays out the code a probe runs together,
+//! `link/hot.ld` (made by `scripts/hot_text.py`) lays out the code a probe runs together,
 //! so a probe pages in ~300 KiB less of the binary in fewer faults (tests/memory.rs holds
-//! it to that); `src/discard.ld` drops unwind tables that `panic = "abort"` never uses;
-//! `src/arena.ld` puts the allocator's arena after the other statics (one fault fewer).
+//! it to that); `link/discard.ld` drops unwind tables that `panic = "abort"` never uses;
+//! `link/arena.ld` puts the allocator's arena after the other statics (one fault fewer).
 //! Relative relocations are packed (RELR, read by musl ≥ 1.2.4's static-PIE start-up,
 //! bundled with Rust ≥ 1.93, below Cargo.toml's rust-version): 26 KB of `.rela.dyn` become
 //! 0.4 KB, which a probe no longer reads at start. The six platforms linked by zig
@@ -28,10 +28,10 @@ fn main() {
     if !zig {
         link_arg("-z", "pack-relative-relocs");
     }
-    for name in ["src/hot.ld", "src/discard.ld", "src/arena.ld"] {
+    for name in ["link/hot.ld", "link/discard.ld", "link/arena.ld"] {
         println!("cargo:rerun-if-changed={name}");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
-        // Absent only while a Docker build caches dependencies with a stub src/.
+        // Absent only while a Docker build caches dependencies without link/.
         if script.exists() {
             link_arg("-T", &script.display().to_string());
         }

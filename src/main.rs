@@ -1,16 +1,19 @@
 //! `healthprobe`: parse, probe, report, exit.
 //!
 //! The process starts at C's `main` rather than std's, for the reasons in
-//! `healthprobe::process`.
+//! `healthprobe::sys::process`.
 #![no_main]
 
 use std::ffi::{OsString, c_char, c_int};
 
-use healthprobe::args::{self, Command, Verbosity};
-use healthprobe::{arena::Arena, probe, process, report, verdict::Verdict, wait};
+use healthprobe::cli::{self, Command, flags};
+use healthprobe::judge::verdict::Verdict;
+use healthprobe::probe;
+use healthprobe::report::{self, Format, Verbosity};
+use healthprobe::sys::{arena::Arena, process};
 
-/// See `healthprobe::arena`: no system call per allocation, fewer pages touched. The
-/// section name lets `src/arena.ld` place it after every other static.
+/// See `healthprobe::sys::arena`: no system call per allocation, fewer pages touched. The
+/// section name lets `link/arena.ld` place it after every other static.
 #[global_allocator]
 #[unsafe(link_section = ".bss.~arena")]
 static ALLOCATOR: Arena = Arena::new();
@@ -24,7 +27,7 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const 
     let (argv, variables) = unsafe {
         let kept = (
             process::args(argc, argv),
-            process::variables(envp, args::VARIABLES),
+            process::variables(envp, flags::VARIABLES),
         );
         process::clear_environment();
         kept
@@ -34,22 +37,19 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const 
 
 fn run(argv: Vec<OsString>, variables: &process::Variables) -> c_int {
     let env = |name: &str| variables.get(name);
-    let (verdict, text) = match args::parse(argv, &env, &variables.names()) {
-        Ok(Command::Help) => return print(args::HELP),
+    let (verdict, text) = match cli::parse(argv, &env, &variables.names()) {
+        Ok(Command::Help(help)) => return print(&help),
         Ok(Command::Version) => {
             return print(concat!("healthprobe ", env!("CARGO_PKG_VERSION"), "\n"));
         }
-        Ok(Command::Probe(settings)) => {
-            process::report_in_json(settings.format == args::Format::Json);
-            let verdict = match settings.wait {
-                Some(wait) => wait::until_healthy(&settings, wait),
-                None => probe(&settings),
-            };
-            let text = report::render(&verdict, settings.format, settings.verbosity);
+        Ok(Command::Probe(plan)) => {
+            process::report_in_json(plan.format == Format::Json);
+            let verdict = probe::run(&plan);
+            let text = report::render(&verdict, plan.format, plan.verbosity);
             (verdict, text)
         }
         Err(rejected) => {
-            process::report_in_json(rejected.format == args::Format::Json);
+            process::report_in_json(rejected.format == Format::Json);
             let verdict = Verdict::config_error(rejected.reason);
             let text = report::render(&verdict, rejected.format, Verbosity::Normal);
             (verdict, text)

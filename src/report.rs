@@ -4,11 +4,31 @@
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::args::{Format, Verbosity};
-use crate::checks::excerpt;
-use crate::process;
-use crate::sanitize::escape;
-use crate::verdict::{Category, Verdict};
+use crate::judge::verdict::{Category, Verdict};
+use crate::sanitize::{escape, excerpt};
+use crate::sys::process;
+
+/// How much a report says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+/// How a report is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Whether a run ending in `category` prints a report at this verbosity: `-q` silences a
+/// healthy one.
+pub fn reported(category: Category, verbosity: Verbosity) -> bool {
+    !(verbosity == Verbosity::Quiet && category == Category::Healthy)
+}
 
 /// Docker keeps only the first 4096 bytes of a probe's standard output and error
 /// together: the whole output of a run, `--wait`'s progress included, stays within it.
@@ -27,7 +47,7 @@ fn room() -> usize {
 /// text in it was redacted where it entered (`sanitize`); every string in it is escaped
 /// here, whatever it came from.
 pub fn render(verdict: &Verdict, format: Format, verbosity: Verbosity) -> String {
-    if !verdict.category.is_reported(verbosity) {
+    if !reported(verdict.category, verbosity) {
         return String::new();
     }
     let details: &[String] = if verbosity == Verbosity::Verbose {

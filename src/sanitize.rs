@@ -13,8 +13,6 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::checks::excerpt;
-
 /// The shortest run of a secret that counts as showing it, and so the shortest secret
 /// accepted: a shorter one could stand inside the probe's own words (`OK`, `GET`,
 /// `Content-Length`), and where `[redacted]` appeared would tell it.
@@ -170,6 +168,18 @@ impl Secrets {
         let seen = &bytes[..bytes.len().min(printable_input(max))];
         printable(&self.redact(seen), max)
     }
+}
+
+/// Shortens `text` to about `max` bytes on a character boundary.
+pub fn excerpt(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
 }
 
 /// How many input bytes [`printable`] reads to show at most `max` bytes.

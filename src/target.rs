@@ -27,7 +27,7 @@ pub enum Scheme {
     Https,
     /// No HTTP at all: healthy when a TCP connection is accepted.
     Tcp,
-    /// A database's own first bytes (`crate::database`): is it accepting connections?
+    /// A server's own first bytes (`crate::protocol`): is it accepting connections?
     Postgres,
     Redis,
     Mysql,
@@ -340,7 +340,7 @@ fn path(text: &str) -> Result<String, String> {
 /// Keeps a user's value short enough to quote in a one-line reason, without the
 /// credentials a URL may carry.
 fn shorten(text: &str) -> String {
-    crate::checks::excerpt(&hide_userinfo(text), 200)
+    crate::sanitize::excerpt(&hide_userinfo(text), 200)
 }
 
 /// `text` with whatever stands before its last `@` in the authority (from `//`, or from

@@ -54,7 +54,7 @@ fn release_binary_stays_within_its_toolchains_bound() {
     }
 }
 
-/// build.rs's link options: no unwind tables (src/discard.ld, −90 KB; kept they hold 12 KB
+/// build.rs's link options: no unwind tables (link/discard.ld, −90 KB; kept they hold 12 KB
 /// of index alone) and relative relocations packed as RELR (−24 KB of RELA entries, which
 /// start-up would also read).
 #[test]
@@ -75,7 +75,7 @@ fn release_binary_has_no_unwind_tables_and_packed_relocations() {
         .sum();
     assert!(
         index <= 256,
-        "{index} bytes of unwind index: src/discard.ld not applied?"
+        "{index} bytes of unwind index: link/discard.ld not applied?"
     );
     let rela = elf
         .dynamic_entries()
@@ -88,7 +88,7 @@ fn release_binary_has_no_unwind_tables_and_packed_relocations() {
     );
 }
 
-/// src/arena.ld: the allocator's 1 MiB arena comes after every other static, so that the C
+/// link/arena.ld: the allocator's 1 MiB arena comes after every other static, so that the C
 /// runtime's statics share the pages a probe touches anyway (one page fault fewer).
 #[test]
 fn the_arena_is_the_last_static() {
@@ -102,7 +102,7 @@ fn the_arena_is_the_last_static() {
     let sections = Elf::read(Path::new(BIN)).sections();
     let find = |name: &str| sections.iter().find(|s| s.0 == name);
     let Some((_, statics_at, statics)) = find(".bss.statics") else {
-        panic!("no .bss.statics section: src/arena.ld not applied?");
+        panic!("no .bss.statics section: link/arena.ld not applied?");
     };
     let (_, arena_at, arena) = find(".bss").expect("a .bss section");
     assert!(

@@ -438,3 +438,63 @@ fn service_link_variables_are_ignored_and_typos_are_not() {
         run_env(&[], &env).expect("error").says(says);
     }
 }
+
+/// Walks the option table the parser, `--help`, the known variables and the HTTP-only
+/// rule all derive from: every row is in the help with its spellings and variable, its
+/// variable is accepted, and a row for HTTP (or HTTPS) targets given with only a
+/// `tcp://` target is an error naming it.
+#[test]
+fn every_row_of_the_option_table_is_parsed_documented_and_checked() {
+    use healthprobe::cli::flags::{FLAGS, For, Takes};
+    let help = run(&["--help"]).stdout;
+    let tcp = format!("tcp://127.0.0.1:{}", support::refused_port());
+    let dir = support::scratch_dir("table");
+    std::fs::write(dir.join("token"), "a-long-enough-token").unwrap();
+    let secret = format!("X-Token:{}", dir.join("token").display());
+    for flag in FLAGS {
+        assert!(help.contains(flag.long), "help lacks {}", flag.long);
+        if let Some(short) = flag.short {
+            assert!(help.contains(&format!("{short}, {}", flag.long)), "{short}");
+        }
+        if let Some(variable) = flag.variable {
+            assert!(help.contains(variable), "help lacks {variable}");
+            // Known: whatever it says, it is not an unknown variable.
+            let value = if matches!(flag.takes, Takes::Nothing) {
+                "1"
+            } else {
+                "x"
+            };
+            let said = run_env(&["-t", "100ms", &tcp], &[(variable, value)]).stdout;
+            assert!(!said.contains("unknown variable"), "{variable}: {said}");
+        }
+        let value = match flag.takes {
+            Takes::Nothing => None,
+            Takes::One(_) | Takes::Many(_) => Some(match flag.long {
+                "--json" => "/a=1",
+                "--header" => "X-A: b",
+                "--method" => "HEAD",
+                "--secret-header" => &secret,
+                _ => "200",
+            }),
+        };
+        if flag.applies == For::Any {
+            continue;
+        }
+        let mut args = vec![flag.long];
+        args.extend(value);
+        args.push(&tcp);
+        let said = run(&args);
+        match flag.applies {
+            For::Http => {
+                said.expect("error")
+                    .says(&format!("{}: for http:// targets", flag.long));
+            }
+            For::Https => {
+                said.expect("error")
+                    .says(&format!("{} applies to https:// targets only", flag.long));
+            }
+            For::Any => {}
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

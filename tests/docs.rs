@@ -28,7 +28,7 @@ fn deadline(command: &[Yaml]) -> Duration {
     args.iter()
         .position(|a| *a == "--timeout")
         .map(|i| duration::parse(args[i + 1]).unwrap())
-        .unwrap_or(healthprobe::args::DEFAULT_TIMEOUT)
+        .unwrap_or(healthprobe::cli::DEFAULT_TIMEOUT)
 }
 
 #[test]

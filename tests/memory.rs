@@ -129,9 +129,9 @@ fn peak_memory_stays_under_4_mib() {
 
 /// A healthy `-q` probe, the case the benchmark measures, peaks at 512 KiB or less
 /// (median of 15 runs: where the kernel loads the binary moves its 64 KiB fault-around
-/// windows, so single runs vary by up to ~60 KiB). This holds only because `src/hot.ld`
+/// windows, so single runs vary by up to ~60 KiB). This holds only because `link/hot.ld`
 /// lays out the code a probe runs together; if it fails after a code change, regenerate
-/// that file with `python3 benches/hot_text.py`.
+/// that file with `python3 scripts/hot_text.py`.
 #[test]
 fn a_healthy_quiet_probe_peaks_at_512_kib_or_less() {
     if cfg!(debug_assertions) {
@@ -162,6 +162,6 @@ fn a_healthy_quiet_probe_peaks_at_512_kib_or_less() {
     eprintln!("peak memory of a healthy -q probe, KiB: {peaks:?}");
     assert!(
         median <= 512,
-        "median peak {median} KiB > 512 KiB: is src/hot.ld stale? run python3 benches/hot_text.py"
+        "median peak {median} KiB > 512 KiB: is link/hot.ld stale? run python3 scripts/hot_text.py"
     );
 }

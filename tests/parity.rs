@@ -12,7 +12,7 @@ use support::{Server, refused_port, run};
 /// How long the Node probe may run before it counts as hung (Docker's --timeout=5s).
 const HUNG_AFTER: Duration = Duration::from_secs(5);
 
-/// The probe of DEVELOPERS.md, with the port made a parameter: Some(exit code), or None
+/// The Node one-liner of the README's migration section, with the port made a parameter: Some(exit code), or None
 /// when it hung.
 fn node_probe(port: u16) -> Option<i32> {
     let script = format!(

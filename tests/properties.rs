@@ -4,14 +4,14 @@
 use std::ffi::OsString;
 use std::time::Duration;
 
-use healthprobe::args::{self, Command};
-use healthprobe::checks::{Checks, JsonCheck};
+use healthprobe::cli::{self as args, Command};
 use healthprobe::duration;
-use healthprobe::header::Header;
-use healthprobe::report::{self, MAX_OUTPUT};
-use healthprobe::status::StatusSet;
+use healthprobe::judge::checks::{Checks, JsonCheck};
+use healthprobe::judge::status::StatusSet;
+use healthprobe::judge::verdict::{Category, Verdict};
+use healthprobe::protocol::http::header::Header;
+use healthprobe::report::{self, Format, MAX_OUTPUT, Verbosity};
 use healthprobe::target::{Target, parse_port};
-use healthprobe::verdict::{Category, Verdict};
 use proptest::prelude::*;
 
 proptest! {
@@ -130,7 +130,7 @@ proptest! {
         if let Err(rejected) = args::parse(argv, &lookup, &names) {
             // A configuration error always reports in one line.
             let verdict = Verdict::config_error(rejected.reason);
-            let text = report::render(&verdict, rejected.format, args::Verbosity::Normal);
+            let text = report::render(&verdict, rejected.format, Verbosity::Normal);
             prop_assert!(text.starts_with("error: ") || text.starts_with('{'), "{text}");
             prop_assert_eq!(text.lines().count(), 1);
             prop_assert!(text.len() <= MAX_OUTPUT);
@@ -148,8 +148,8 @@ proptest! {
             details: vec![detail; 3],
             targets: Vec::new(),
         };
-        let format = if json { args::Format::Json } else { args::Format::Text };
-        let text = report::render(&verdict, format, args::Verbosity::Verbose);
+        let format = if json { Format::Json } else { Format::Text };
+        let text = report::render(&verdict, format, Verbosity::Verbose);
         prop_assert!(text.len() <= MAX_OUTPUT, "{} bytes", text.len());
         if json {
             let value: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -201,7 +201,7 @@ proptest! {
     /// The streaming matcher agrees with serde_json's own pointer lookup.
     #[test]
     fn json_walk_agrees_with_serde_pointer(doc in json_value(), other in json_value()) {
-        use healthprobe::json::{Found, find};
+        use healthprobe::judge::{Found, find};
         let body = doc.to_string();
         let mut all = Vec::new();
         pointers(&doc, String::new(), &mut all);
@@ -224,7 +224,7 @@ fn help_and_version_parse() {
     let none = |_: &str| None;
     assert!(matches!(
         args::parse(vec!["--help".into()], &none, &[]),
-        Ok(Command::Help)
+        Ok(Command::Help(_))
     ));
     assert!(matches!(
         args::parse(vec!["-V".into()], &none, &[]),

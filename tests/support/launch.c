@@ -12,7 +12,7 @@
  * time: wall clock from fork to reaping, and the child's own CPU from wait4(); no ptrace,
  * which would slow the child. Exit code or signal is -1/0 when not applicable.
  * trace: single-steps the real binary on the real CPU (a CPU emulator would take other
- * CPU-feature paths), for benches/hot_text.py, which links that code together. x86_64
+ * CPU-feature paths), for scripts/hot_text.py, which links that code together. x86_64
  * only (it reads the instruction pointer by name). */
 #include <fcntl.h>
 #include <signal.h>

@@ -9,7 +9,6 @@
 //! so the connect is simply tried again, with short pauses, until the deadline: no
 //! thread, one descriptor. std cannot make an unconnected non-blocking Unix socket,
 //! hence the two system calls below.
-#![allow(unsafe_code)]
 
 use std::ffi::c_int;
 use std::io;
@@ -18,11 +17,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::thread;
-use std::time::Duration;
-
-use ureq::{Error, Timeout};
-
-use crate::net::Clock;
+use std::time::{Duration, Instant};
 
 unsafe extern "C" {
     fn socket(domain: c_int, kind: c_int, protocol: c_int) -> c_int;
@@ -45,20 +40,20 @@ const SOCK_CLOEXEC: c_int = 0o2000000;
 /// The longest pause between two tries: a listener that makes room is noticed soon.
 const MAX_PAUSE: Duration = Duration::from_millis(20);
 
-/// Connects to the socket at `path`, trying again while its backlog is full, until the
-/// deadline of `clock`. The stream returned blocks again (reads and writes are bounded
-/// by their own timeouts).
-pub fn connect_within(path: &Path, clock: Clock) -> Result<UnixStream, Error> {
+/// Connects to the socket at `path`, trying again while its backlog is full, until
+/// `deadline` (then `TimedOut`). The stream returned blocks again (reads and writes are
+/// bounded by their own timeouts).
+pub fn connect_within(path: &Path, deadline: Instant) -> io::Result<UnixStream> {
     let bytes = path.as_os_str().as_bytes();
     let mut address = SockaddrUn {
         family: AF_UNIX as u16,
         path: [0; 108],
     };
     if bytes.len() >= address.path.len() || bytes.contains(&0) {
-        return Err(Error::Io(io::Error::new(
+        return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "a Unix socket path is at most 107 bytes, without NUL",
-        )));
+        ));
     }
     address.path[..bytes.len()].copy_from_slice(bytes);
     let length = (std::mem::size_of::<u16>() + bytes.len() + 1) as u32;
@@ -68,7 +63,7 @@ pub fn connect_within(path: &Path, clock: Clock) -> Result<UnixStream, Error> {
     let socket = unsafe {
         let fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if fd < 0 {
-            return Err(Error::Io(io::Error::last_os_error()));
+            return Err(io::Error::last_os_error());
         }
         OwnedFd::from_raw_fd(fd)
     };
@@ -84,13 +79,16 @@ pub fn connect_within(path: &Path, clock: Clock) -> Result<UnixStream, Error> {
             // The backlog is full: room may come before the deadline.
             io::ErrorKind::WouldBlock => {}
             io::ErrorKind::Interrupted => continue,
-            _ => return Err(Error::Io(error)),
+            _ => return Err(error),
         }
-        let left = clock.left().ok_or(Error::Timeout(Timeout::Connect))?;
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
         thread::sleep(pause.min(left));
         pause = (pause * 2).min(MAX_PAUSE);
     }
     let stream = UnixStream::from(socket);
-    stream.set_nonblocking(false).map_err(Error::Io)?;
+    stream.set_nonblocking(false)?;
     Ok(stream)
 }

@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
-use crate::args::{Settings, Verbosity};
+use super::checks::Checks;
+use super::outcome::{Answer, Failure};
 use crate::duration;
-use crate::exchange::{Answer, Failure};
+use crate::sanitize::Secrets;
 
 /// Every run ends in exactly one of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,17 +35,22 @@ impl Category {
         }
     }
 
-    /// Whether a run ending in this category prints a report at this verbosity: `-q`
-    /// silences a healthy one.
-    pub fn is_reported(self, verbosity: Verbosity) -> bool {
-        !(verbosity == Verbosity::Quiet && self == Category::Healthy)
-    }
-
     /// 0 for healthy, 1 for everything else: Docker reserves 2, and the kubelet reads any
     /// non-zero code as failure, so a finer code would only mislead.
     pub fn exit_code(self) -> i32 {
         i32::from(self != Category::Healthy)
     }
+}
+
+/// What one target's outcome is judged by.
+pub struct Judge<'a> {
+    pub checks: &'a Checks,
+    /// Server text quoted in a reason is redacted of these.
+    pub secrets: &'a Secrets,
+    /// The attempt's deadline, as a timeout's reason names it.
+    pub timeout: Duration,
+    /// A healthy verdict is not printed (`-q`), so its reason is not even formatted.
+    pub quiet: bool,
 }
 
 /// The outcome of a run, ready to report.
@@ -124,87 +130,86 @@ impl Verdict {
 
     /// The one place where an exchange and the checks become a category.
     pub fn decide(
-        settings: &Settings,
+        judge: &Judge,
+        url: String,
         outcome: Result<Answer, Failure>,
         elapsed: Duration,
     ) -> Verdict {
         // A healthy verdict that will not be reported has its reason, the status line, the
         // URL and the time taken, not even formatted.
-        let silent = !Category::Healthy.is_reported(settings.verbosity);
-        let url = settings.target.url();
-        let (category, status, reason) = match outcome {
-            Err(Failure::Timeout(phase)) => (
-                Category::Timeout,
-                None,
-                format!("{phase} within {}", duration::format(settings.timeout)),
-            ),
-            Err(Failure::Unreachable(reason)) => (Category::Unreachable, None, reason),
-            Err(Failure::Config(reason)) => (Category::Error, None, reason),
-            Ok(Answer::Connected(_)) if silent => (Category::Healthy, None, String::new()),
-            Ok(Answer::Connected(peer)) => (
-                Category::Healthy,
-                None,
-                format!(
-                    "connected to {peer} ({url}) in {}",
-                    duration::human(elapsed)
-                ),
-            ),
-            Ok(Answer::Database { said, .. }) if silent && said.ready => {
-                (Category::Healthy, None, String::new())
-            }
-            Ok(Answer::Database {
-                peer,
-                protocol,
-                said,
-            }) => {
-                let category = if said.ready {
-                    Category::Healthy
-                } else {
-                    Category::Unhealthy
-                };
-                let took = if said.ready {
-                    format!(" in {}", duration::human(elapsed))
-                } else {
-                    String::new()
-                };
-                let what = &said.what;
-                (
-                    category,
+        let silent = judge.quiet;
+        let (category, status, reason) =
+            match outcome {
+                Err(Failure::Timeout(phase)) => (
+                    Category::Timeout,
                     None,
-                    format!("{protocol} at {peer} ({url}): {what}{took}"),
-                )
-            }
-            Ok(Answer::Http(answer)) => {
-                let status = Some(answer.status);
-                let head = || format!("{} from {url}", answer.status_line());
-                if !settings.checks.status.accepts(answer.status) {
-                    let accepted = &settings.checks.status;
+                    format!("{phase} within {}", duration::format(judge.timeout)),
+                ),
+                Err(Failure::Unreachable(reason)) => (Category::Unreachable, None, reason),
+                Err(Failure::Config(reason)) => (Category::Error, None, reason),
+                Ok(Answer::Connected(_)) if silent => (Category::Healthy, None, String::new()),
+                Ok(Answer::Connected(peer)) => (
+                    Category::Healthy,
+                    None,
+                    format!(
+                        "connected to {peer} ({url}) in {}",
+                        duration::human(elapsed)
+                    ),
+                ),
+                Ok(Answer::Spoke { said, .. }) if silent && said.ready => {
+                    (Category::Healthy, None, String::new())
+                }
+                Ok(Answer::Spoke {
+                    peer,
+                    protocol,
+                    said,
+                }) => {
+                    let category = if said.ready {
+                        Category::Healthy
+                    } else {
+                        Category::Unhealthy
+                    };
+                    let took = if said.ready {
+                        format!(" in {}", duration::human(elapsed))
+                    } else {
+                        String::new()
+                    };
+                    let what = &said.what;
                     (
-                        Category::Unhealthy,
-                        status,
-                        format!("{} (accepted: {accepted})", head()),
-                    )
-                } else if let Some(why) = answer.body.as_ref().and_then(|b| {
-                    settings
-                        .checks
-                        .body_failure(&b.bytes, b.truncated, &settings.secrets)
-                }) {
-                    (
-                        Category::Unhealthy,
-                        status,
-                        format!("{}, but {why}", head()),
-                    )
-                } else if silent {
-                    (Category::Healthy, status, String::new())
-                } else {
-                    (
-                        Category::Healthy,
-                        status,
-                        format!("{} in {}", head(), duration::human(elapsed)),
+                        category,
+                        None,
+                        format!("{protocol} at {peer} ({url}): {what}{took}"),
                     )
                 }
-            }
-        };
+                Ok(Answer::Http(answer)) => {
+                    let status = Some(answer.status);
+                    let head = || format!("{} from {url}", answer.status_line());
+                    if !judge.checks.status.accepts(answer.status) {
+                        let accepted = &judge.checks.status;
+                        (
+                            Category::Unhealthy,
+                            status,
+                            format!("{} (accepted: {accepted})", head()),
+                        )
+                    } else if let Some(why) = answer.body.as_ref().and_then(|b| {
+                        (judge.checks).body_failure(&b.bytes, b.truncated, judge.secrets)
+                    }) {
+                        (
+                            Category::Unhealthy,
+                            status,
+                            format!("{}, but {why}", head()),
+                        )
+                    } else if silent {
+                        (Category::Healthy, status, String::new())
+                    } else {
+                        (
+                            Category::Healthy,
+                            status,
+                            format!("{} in {}", head(), duration::human(elapsed)),
+                        )
+                    }
+                }
+            };
         Verdict {
             category,
             reason,

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use crate::file;
 use crate::sanitize::{REDACTED, Secrets, WINDOW};
+use crate::sys::file;
 
 /// The longest header value accepted, from a file or the command line.
 const MAX_VALUE: usize = 8192;
@@ -108,7 +108,7 @@ fn split<'a>(text: &'a str, form: &str) -> Result<(&'a str, &'a str), String> {
     let Some((name, value)) = text.split_once(':') else {
         return Err(format!(
             "{:?} is not {form}",
-            crate::checks::excerpt(text, 100)
+            crate::sanitize::excerpt(text, 100)
         ));
     };
     let name = name.trim();
@@ -116,7 +116,7 @@ fn split<'a>(text: &'a str, form: &str) -> Result<(&'a str, &'a str), String> {
     if name.is_empty() || name.len() > 256 || !name.bytes().all(is_token) {
         return Err(format!(
             "{:?} is not a header name",
-            crate::checks::excerpt(name, 100)
+            crate::sanitize::excerpt(name, 100)
         ));
     }
     Ok((name, value.trim()))

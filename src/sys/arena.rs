@@ -12,7 +12,6 @@
 //!
 //! This is the one module with `unsafe` code (a `GlobalAlloc` cannot be written without
 //! it); each block says why it holds.
-#![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
@@ -109,6 +108,9 @@ impl Default for Arena {
     }
 }
 
+// SAFETY: `alloc` hands out each byte range once (the cursor moves by compare-and-swap),
+// aligned and within the arena or from `System`; `dealloc` and `realloc` only take back the
+// most recent block or pass a foreign one on to `System`, which made it.
 unsafe impl GlobalAlloc for Arena {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         match self.claim(layout.size(), layout.align()) {
@@ -194,7 +196,7 @@ unsafe impl GlobalAlloc for Arena {
 /// there was none to be had (`process::out_of_memory`).
 fn or_exit(block: *mut u8) -> *mut u8 {
     if block.is_null() {
-        crate::process::out_of_memory();
+        super::process::out_of_memory();
     }
     block
 }
@@ -235,16 +237,19 @@ mod tests {
             let align = 1 << (seed % 7);
             let layout = Layout::from_size_align(size, align).unwrap();
             let fill = i as u8;
-            // SAFETY: non-zero size; the block is filled within its size.
             let ptr = if seed.is_multiple_of(2) {
+                // SAFETY: a non-zero size.
                 let ptr = unsafe { arena.alloc_zeroed(layout) };
+                // SAFETY: within the block just allocated.
                 assert!((0..size).all(|j| unsafe { *ptr.add(j) } == 0), "not zeroed");
                 ptr
             } else {
+                // SAFETY: a non-zero size.
                 unsafe { arena.alloc(layout) }
             };
             assert!(!ptr.is_null());
             assert_eq!(ptr as usize % align, 0);
+            // SAFETY: the block is filled within its size.
             unsafe { ptr.write_bytes(fill, size) };
             live.push((ptr, layout, fill));
             if seed.is_multiple_of(3) {
@@ -253,7 +258,9 @@ mod tests {
                 // SAFETY: `ptr` is live with `layout`; new_size is non-zero.
                 let new = unsafe { arena.realloc(ptr, layout, new_size) };
                 let kept = layout.size().min(new_size);
+                // SAFETY: within what the block kept.
                 assert!((0..kept).all(|j| unsafe { *new.add(j) } == fill));
+                // SAFETY: within its new size.
                 unsafe { new.write_bytes(fill, new_size) };
                 live.push((
                     new,
@@ -263,13 +270,16 @@ mod tests {
             }
             if seed.is_multiple_of(5) {
                 let (ptr, layout, fill) = live.pop().unwrap();
+                // SAFETY: within the live block.
                 assert!((0..layout.size()).all(|j| unsafe { *ptr.add(j) } == fill));
                 // SAFETY: live, allocated with this layout.
                 unsafe { arena.dealloc(ptr, layout) };
             }
         }
         for (ptr, layout, fill) in live {
+            // SAFETY: within the live block.
             assert!((0..layout.size()).all(|j| unsafe { *ptr.add(j) } == fill));
+            // SAFETY: live, allocated with this layout.
             unsafe { arena.dealloc(ptr, layout) };
         }
     }

@@ -14,21 +14,6 @@ pub struct TlsOptions {
     pub key: Option<String>,
 }
 
-impl TlsOptions {
-    /// The first option given, by its flag, if any.
-    pub fn first_given(&self) -> Option<&'static str> {
-        [
-            (self.cacert.is_some(), "--cacert"),
-            (self.insecure, "--insecure"),
-            (self.servername.is_some(), "--servername"),
-            (self.cert.is_some(), "--cert"),
-            (self.key.is_some(), "--key"),
-        ]
-        .into_iter()
-        .find_map(|(given, flag)| given.then_some(flag))
-    }
-}
-
 /// TLS ready to use: ureq's configuration with every file loaded.
 #[derive(Clone)]
 pub struct Tls {
@@ -48,13 +33,11 @@ impl fmt::Debug for Tls {
     }
 }
 
-/// Loads the options for a target. `Ok(None)` for plain HTTP.
+/// Loads the options for the run's `https://` targets. `Ok(None)` when there is none
+/// (an option given then is already refused by `cli`'s rule of which targets it is for).
 pub fn load(options: &TlsOptions, https: bool) -> Result<Option<Tls>, String> {
     if !https {
-        return match options.first_given() {
-            Some(flag) => Err(format!("{flag} applies to https:// targets only")),
-            None => Ok(None),
-        };
+        return Ok(None);
     }
     if options.insecure && options.cacert.is_some() {
         return Err("--insecure and --cacert contradict each other; choose one".to_string());
@@ -71,7 +54,7 @@ pub fn load(options: &TlsOptions, https: bool) -> Result<Option<Tls>, String> {
         if !valid {
             return Err(format!(
                 "--servername: {:?} is not a host name",
-                crate::checks::excerpt(name, 100)
+                crate::sanitize::excerpt(name, 100)
             ));
         }
     }
@@ -91,7 +74,7 @@ fn build(options: &TlsOptions) -> Result<Tls, String> {
     // A CA bundle (Debian's holds ~150 certificates in ~220 KB) fits many times over.
     const MAX_PEM: u64 = 1 << 20;
     let read = |flag: &str, path: &str| {
-        crate::file::read_limited(path, MAX_PEM).map_err(|e| format!("{flag}: {e}"))
+        crate::sys::file::read_limited(path, MAX_PEM).map_err(|e| format!("{flag}: {e}"))
     };
     let pem_items = |flag: &str, path: &str| -> Result<Vec<PemItem<'static>>, String> {
         parse_pem(&read(flag, path)?)

@@ -4,10 +4,11 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::args::{Settings, Verbosity};
-use crate::report::{self, Progress};
-use crate::verdict::{Category, Verdict};
-use crate::{duration, probe, process};
+use super::{Plan, once};
+use crate::duration;
+use crate::judge::verdict::{Category, Verdict};
+use crate::report::{self, Progress, Verbosity};
+use crate::sys::process;
 
 /// A failure that stays the same is reported again only this often.
 const REPEAT_AFTER: Duration = Duration::from_secs(10);
@@ -17,29 +18,31 @@ const REPEAT_AFTER: Duration = Duration::from_secs(10);
 /// still seen, and the attempt has time to get an answer from it.
 const LAST_ATTEMPT: Duration = Duration::from_millis(200);
 
-/// Probes every `settings.interval` until a probe is healthy or `wait` has passed, with a
+/// Probes every `plan.interval` until a probe is healthy or `wait` has passed, with a
 /// last attempt at the end of the wait. Each attempt keeps its own `--timeout`, cut short
 /// where the wait ends first. Failed attempts but the last are reported on stderr when
 /// the failure changes, and a failure that stays the same every [`REPEAT_AFTER`]; `-q`
 /// reports none. SIGTERM and SIGINT end the wait with a report of their own. Returns the
 /// last attempt's verdict, saying how long the wait took and how many attempts.
-pub fn until_healthy(settings: &Settings, wait: Duration) -> Verdict {
-    let url = settings.also.is_empty().then(|| settings.target.url());
-    let (before, after) = report::stopped(url, settings.format);
+pub fn until_healthy(plan: &Plan, wait: Duration) -> Verdict {
+    let url = match &plan.targets[..] {
+        [target] => Some(target.url()),
+        _ => None,
+    };
+    let (before, after) = report::stopped(url, plan.format);
     process::exit_on_termination(before, after);
     let started = Instant::now();
     let give_up = started + wait;
     // Where the last attempt starts, at the latest.
-    let last = give_up - LAST_ATTEMPT.min(settings.timeout).min(wait);
+    let last = give_up - LAST_ATTEMPT.min(plan.timeout).min(wait);
     let mut attempts = 0u32;
     let mut progress = Progress::default();
     let mut last_shown: Option<(Category, String, Instant)> = None;
     loop {
         attempts += 1;
         let left = give_up.saturating_duration_since(Instant::now());
-        let mut attempt = settings.clone();
-        attempt.timeout = settings.timeout.min(left).max(Duration::from_millis(1));
-        let mut verdict = probe(&attempt);
+        let timeout = plan.timeout.min(left).max(Duration::from_millis(1));
+        let mut verdict = once(plan, timeout);
         let now = Instant::now();
         let ended = match verdict.category {
             // A configuration error is not retried, and not a wait that gave up.
@@ -64,11 +67,11 @@ pub fn until_healthy(settings: &Settings, wait: Duration) -> Verdict {
                 && *reason == verdict.reason
                 && now.duration_since(*at) < REPEAT_AFTER
         });
-        if settings.verbosity != Verbosity::Quiet && !repeated {
-            progress.report(&verdict, settings.format);
+        if plan.verbosity != Verbosity::Quiet && !repeated {
+            progress.report(&verdict, plan.format);
             last_shown = Some((verdict.category, verdict.reason.clone(), now));
         }
-        let next = (now + settings.interval).min(last);
+        let next = (now + plan.interval).min(last);
         thread::sleep(next.saturating_duration_since(Instant::now()));
     }
 }

@@ -10,7 +10,6 @@
 //! Without the handler a stack overflow still ends in SIGSEGV at the kernel's guard gap,
 //! only without std's message; the probe's recursion is bounded (serde_json's depth cap).
 //! It also ends through `_exit`, for the reason given at [`exit`].
-#![allow(unsafe_code)]
 
 use std::ffi::{CStr, OsStr, OsString, c_char, c_int, c_ulong, c_void};
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -73,10 +72,14 @@ pub unsafe fn variables(envp: *const *const c_char, kept: &[&str]) -> Variables 
         if entry.is_null() {
             break;
         }
-        // SAFETY: the comparison stops at the first byte that differs, at the latest at
-        // the string's NUL, which no prefix holds; so no byte past the NUL is read.
         let starts_with = |prefix: &&str| {
-            (prefix.bytes().enumerate()).all(|(at, byte)| unsafe { *entry.add(at) } as u8 == byte)
+            (prefix.bytes().enumerate()).all(|(at, byte)| {
+                // SAFETY: the comparison stops at the first byte that differs, at the
+                // latest at the string's NUL, which no prefix holds; so no byte past the
+                // NUL is read.
+                let read = unsafe { *entry.add(at) };
+                read as u8 == byte
+            })
         };
         if kept.iter().any(starts_with) {
             // SAFETY: a NUL-terminated string that lives as long as the process (above).

@@ -2,9 +2,9 @@
 
 use serde_json::Value;
 
-use crate::json::{self, Found};
-use crate::sanitize::{Secrets, printable};
-use crate::status::StatusSet;
+use super::json::{self, Found};
+use super::status::StatusSet;
+use crate::sanitize::{Secrets, excerpt, printable};
 
 /// How many body bytes a body check may read. Health endpoints answer in a few hundred
 /// bytes; the cap bounds memory and time whatever the server sends.
@@ -120,18 +120,6 @@ impl Checks {
             .iter()
             .find_map(|check| check.failure(body, secrets))
     }
-}
-
-/// Shortens `text` to about `max` bytes on a character boundary.
-pub fn excerpt(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_string();
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
 }
 
 #[cfg(test)]

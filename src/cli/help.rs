@@ -1,0 +1,88 @@
+//! `--help`: the options' lines come from the table ([`super::flags::FLAGS`]), so an
+//! option cannot be missing from it; the rest is the contract around them.
+
+use std::fmt::Write;
+
+use super::flags::{FLAGS, Flag, For, Takes};
+
+const HEAD: &str = concat!(
+    "healthprobe ",
+    env!("CARGO_PKG_VERSION"),
+    " - is this service healthy? Exit 0 if so, 1 if not.
+
+USAGE:
+    healthprobe [OPTIONS] [TARGET...]
+
+TARGET (first match wins):
+    http://HOST[:PORT]/PATH   a full URL; HOST may be a name, 1.2.3.4 or [::1] (https:// with `tls`)
+    tcp://HOST:PORT           healthy when a TCP connection is accepted (databases, caches);
+                              a hung or frozen app still accepts (the kernel completes the
+                              handshake), so use HTTP for liveness
+    postgres://HOST[:PORT]    is PostgreSQL accepting connections? (as pg_isready; also postgresql://, default 5432)
+    redis://HOST[:PORT]       is Redis answering PING? (default 6379)
+    mysql://HOST[:PORT]       is MySQL/MariaDB greeting? (also mariadb://, default 3306)
+    /PATH                     joined to http://127.0.0.1:$PORT ([::1] if 127.0.0.1 refuses)
+    (omitted)                 $HEALTHPROBE_URL, else http://127.0.0.1:$PORT/health
+    Several TARGETs are probed at once; healthy only when all are.
+"
+);
+
+const TAIL: &str = "
+ENVIRONMENT:
+    PORT                      the app's port, for the default and path targets [default 3000]
+    HEALTHPROBE_URL and the variables named with each option above.
+    Variables Kubernetes and Docker links make for a service named healthprobe* are ignored.
+    Proxy variables (HTTP_PROXY, NO_PROXY, ...) are ignored: the probe talks to its target directly.
+
+EXIT STATUS (the first word of the report is the category):
+    0  healthy      the status is accepted and every body check holds
+    1  unhealthy    the server answered, but the status or a body check failed
+    1  unreachable  no usable HTTP answer (refused, reset, unknown name, not HTTP)
+    1  timeout      the deadline passed
+    1  error        the configuration is wrong
+
+EXAMPLES:
+    HEALTHCHECK --interval=12s --timeout=5s CMD [\"/usr/local/bin/healthprobe\"]
+    healthprobe --ready --json /checks/db=ok -t 2s
+";
+
+/// Where the words of an option's line start.
+const COLUMN: usize = 30;
+
+/// The whole `--help` text.
+pub fn text() -> String {
+    let mut out = String::from(HEAD);
+    out.push_str("\nOPTIONS (flag wins over its environment variable):\n");
+    FLAGS
+        .iter()
+        .filter(|f| f.applies != For::Https)
+        .for_each(|f| line(&mut out, f));
+    out.push_str("\nHTTPS (builds with the `tls` feature; https:// targets only):\n");
+    FLAGS
+        .iter()
+        .filter(|f| f.applies == For::Https)
+        .for_each(|f| line(&mut out, f));
+    out.push_str(TAIL);
+    out
+}
+
+fn line(out: &mut String, flag: &Flag) {
+    let mut usage = match flag.short {
+        Some(short) => format!("    {short}, {}", flag.long),
+        None => format!("        {}", flag.long),
+    };
+    if let Takes::One(value) | Takes::Many(value) = flag.takes {
+        usage.push(' ');
+        usage.push_str(value);
+    }
+    let bracket = match (flag.variable, flag.default) {
+        (Some(variable), Some(default)) => format!(" [{variable}, default {default}]"),
+        (Some(variable), None) => format!(" [{variable}]"),
+        (None, Some(default)) => format!(" [default {default}]"),
+        (None, None) => String::new(),
+    };
+    let indent = " ".repeat(COLUMN);
+    let help = flag.help.replace('\n', &format!("\n{indent}"));
+    let pad = COLUMN.max(usage.len() + 2);
+    let _ = writeln!(out, "{usage:<pad$}{help}{bracket}");
+}

@@ -1,0 +1,158 @@
+//! Name resolution within the deadline.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use ureq::http::Uri;
+use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::NextTimeout;
+use ureq::{Error, Timeout};
+
+use super::{Clock, SharedTrace, record};
+use crate::target::Host;
+
+/// Resolves the target's host: IP literals directly, `localhost` to both loopback
+/// addresses with no `/etc/hosts` needed, other names by the system resolver in a thread
+/// that the deadline can abandon.
+#[derive(Debug)]
+pub struct HostResolver {
+    pub host: Host,
+    pub port: u16,
+    pub clock: Clock,
+    pub trace: SharedTrace,
+    /// With `--unix-socket` the host only names the `Host` header: nothing to resolve.
+    pub unix_socket: bool,
+}
+
+impl HostResolver {
+    /// The target's addresses, recorded in the trace.
+    pub fn addresses(&self) -> Result<Vec<SocketAddr>, Error> {
+        let found = match &self.host {
+            // ureq wants an address all the same; the dialer never uses it.
+            _ if self.unix_socket => vec![SocketAddr::new(
+                IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                self.port,
+            )],
+            Host::Ip(ip) => vec![SocketAddr::new(*ip, self.port)],
+            // IPv4 first: most apps bind 0.0.0.0 or 127.0.0.1; Node's `::` takes both.
+            Host::Localhost | Host::Loopback => vec![
+                SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), self.port),
+                SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), self.port),
+            ],
+            Host::Name(name) => lookup(name, self.port, self.clock)?,
+        };
+        record(&self.trace, |t| {
+            t.addrs = found.clone();
+            t.resolved = Some(self.clock.since_start());
+        });
+        Ok(found)
+    }
+}
+
+impl Resolver for HostResolver {
+    fn resolve(
+        &self,
+        _: &Uri,
+        _: &ureq::config::Config,
+        _: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, Error> {
+        let mut addrs = self.empty();
+        // ureq keeps at most 16 addresses, more than any probe target has.
+        for addr in self.addresses()?.into_iter().take(16) {
+            addrs.push(addr);
+        }
+        Ok(addrs)
+    }
+}
+
+/// A name lookup under way: its query, and where its thread leaves the answer.
+struct Lookup {
+    query: (String, u16),
+    answer: Arc<Answer>,
+}
+
+/// The answer of a lookup thread, once it has one. (A mutex and a condition variable:
+/// std's channel links every flavour of itself into the binary once a receiver is kept.)
+#[derive(Default)]
+struct Answer {
+    found: Mutex<Option<io::Result<Vec<SocketAddr>>>>,
+    ready: Condvar,
+}
+
+impl Answer {
+    /// The answer, if it comes within `wait`.
+    fn wait(&self, wait: Duration) -> Option<io::Result<Vec<SocketAddr>>> {
+        let found = self.found.lock().ok()?;
+        let (mut found, _) = self
+            .ready
+            .wait_timeout_while(found, wait, |found| found.is_none())
+            .ok()?;
+        found.take()
+    }
+}
+
+/// Lookups that outlived the attempt that started them. The next attempt of a `--wait`
+/// waits for the same lookup rather than starting another: against a resolver that never
+/// answers, a thread per attempt would pile up for the whole wait.
+static IN_FLIGHT: Mutex<Vec<Lookup>> = Mutex::new(Vec::new());
+
+/// The system resolver: getaddrinfo cannot be cancelled, so it runs in a thread that is
+/// waited for until the deadline, and left running (and kept for the next attempt) after.
+fn lookup(name: &str, port: u16, clock: Clock) -> Result<Vec<SocketAddr>, Error> {
+    let query = (name.to_string(), port);
+    let pending = IN_FLIGHT.lock().ok().and_then(|mut in_flight| {
+        let at = in_flight.iter().position(|l| l.query == query)?;
+        Some(in_flight.swap_remove(at))
+    });
+    let lookup = match pending {
+        Some(lookup) => lookup,
+        None => start_lookup(query)?,
+    };
+    let answer = clock.left().and_then(|left| lookup.answer.wait(left));
+    match answer {
+        Some(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
+        Some(_) => Err(Error::HostNotFound),
+        None => {
+            if let Ok(mut in_flight) = IN_FLIGHT.lock() {
+                in_flight.push(lookup);
+            }
+            Err(Error::Timeout(Timeout::Resolve))
+        }
+    }
+}
+
+fn start_lookup(query: (String, u16)) -> Result<Lookup, Error> {
+    let answer = Arc::new(Answer::default());
+    let (asked, answering) = (query.clone(), answer.clone());
+    thread::Builder::new()
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            let found = asked.to_socket_addrs().map(Iterator::collect);
+            if let Ok(mut slot) = answering.found.lock() {
+                *slot = Some(found);
+                answering.ready.notify_all();
+            }
+        })
+        .map_err(|e| Error::Other(Box::new(NoThread(e))))?;
+    Ok(Lookup { query, answer })
+}
+
+/// No thread could be started for a name lookup: a process or thread limit (a
+/// container's pids limit, `ulimit -u`) was reached.
+#[derive(Debug)]
+pub struct NoThread(pub io::Error);
+
+impl std::fmt::Display for NoThread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "no thread could be started for the name lookup ({}; a pids or process limit?)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for NoThread {}

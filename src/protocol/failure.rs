@@ -1,0 +1,178 @@
+//! What went wrong, in the words of the phase it went wrong in: resolving, connecting,
+//! the TLS handshake, sending, the response head or the body.
+
+use std::io;
+
+use super::Spec;
+use crate::judge::outcome::Failure;
+use crate::net::{self, Trace};
+use crate::sanitize::printable;
+
+/// How far an exchange had got when it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Resolving,
+    Connecting,
+    Handshake,
+    Sending,
+    Head,
+    Body,
+}
+
+impl Phase {
+    fn of(trace: &Trace, spec: &Spec, reading_body: bool) -> Phase {
+        if trace.resolved.is_none() {
+            Phase::Resolving
+        } else if trace.connected.is_none() {
+            Phase::Connecting
+        } else if spec.target.is_tls() && !trace.handshake {
+            Phase::Handshake
+        } else if !trace.sent {
+            Phase::Sending
+        } else if reading_body {
+            Phase::Body
+        } else {
+            Phase::Head
+        }
+    }
+
+    /// What was under way, for "… while …".
+    fn doing(self) -> &'static str {
+        match self {
+            Phase::Resolving | Phase::Connecting => "connecting",
+            Phase::Handshake => "in the TLS handshake",
+            Phase::Sending => "sending the request",
+            Phase::Head => "waiting for the response head",
+            Phase::Body => "reading the body",
+        }
+    }
+
+    /// What did not happen in time, for "timeout: … within 3s".
+    fn missed(self, spec: &Spec, endpoint: &str, peer: &str) -> String {
+        match self {
+            Phase::Resolving => format!(
+                "could not resolve {}{}",
+                spec.target.host,
+                no_resolver_config()
+            ),
+            Phase::Connecting => format!("no connection to {endpoint}"),
+            Phase::Handshake => format!("the TLS handshake with {peer} did not finish"),
+            Phase::Sending => format!("could not send the request to {peer}"),
+            Phase::Head => format!("no response head from {peer}"),
+            Phase::Body => format!("no complete body from {peer}"),
+        }
+    }
+}
+
+/// Puts a ureq error into the words of the phase it happened in.
+pub(super) fn describe(
+    error: ureq::Error,
+    trace: &Trace,
+    spec: &Spec,
+    reading_body: bool,
+) -> Failure {
+    let endpoint = endpoint(spec);
+    let peer = trace
+        .peer
+        .map_or_else(|| endpoint.clone(), |p| p.to_string());
+    let phase = Phase::of(trace, spec, reading_body);
+    let doing = phase.doing();
+    match error {
+        ureq::Error::Timeout(_) => Failure::Timeout(phase.missed(spec, &endpoint, &peer)),
+        ureq::Error::Other(e) if e.is::<net::NoThread>() => {
+            Failure::Unreachable(format!("cannot resolve {}: {e}", spec.target.host))
+        }
+        ureq::Error::HostNotFound => Failure::Unreachable(format!(
+            "name not found: {}{}",
+            spec.target.host,
+            no_resolver_config()
+        )),
+        ureq::Error::Io(e) if trace.connected.is_none() => {
+            Failure::Unreachable(connect_failure(&e, trace, &endpoint))
+        }
+        ureq::Error::Io(e) => {
+            Failure::Unreachable(tls_failure(&e, &peer).unwrap_or_else(|| match e.kind() {
+                io::ErrorKind::ConnectionReset => {
+                    format!("connection reset by {peer} while {doing}")
+                }
+                io::ErrorKind::UnexpectedEof | io::ErrorKind::BrokenPipe => {
+                    format!("connection closed by {peer} while {doing}")
+                }
+                _ => format!("{peer}: {} while {doing}", io_text(&e)),
+            }))
+        }
+        #[cfg(feature = "tls")]
+        ureq::Error::Rustls(e) => {
+            Failure::Unreachable(super::http::tls::describe(&e, &peer).unwrap_or_default())
+        }
+        ureq::Error::Protocol(e) => Failure::Unreachable(format!(
+            "{peer} did not answer in HTTP/1.x ({})",
+            spec.secrets.show(e.to_string().as_bytes(), 200)
+        )),
+        ureq::Error::LargeResponseHeader(_, max) => Failure::Unreachable(format!(
+            "the response head from {peer} is larger than {} KiB",
+            max / 1024
+        )),
+        ureq::Error::Http(e) => Failure::Config(format!("the request cannot be built: {e}")),
+        other => Failure::Unreachable(format!(
+            "{peer}: {} while {doing}",
+            spec.secrets.show(other.to_string().as_bytes(), 200)
+        )),
+    }
+}
+
+/// A TLS failure (certificate, alert) carried in an I/O error, in words.
+fn tls_failure(e: &io::Error, peer: &str) -> Option<String> {
+    #[cfg(feature = "tls")]
+    return super::http::tls::describe(e.get_ref()?, peer);
+    #[cfg(not(feature = "tls"))]
+    {
+        let _ = (e, peer);
+        None
+    }
+}
+
+/// Where the probe connects: the target's `host:port`, or the `--unix-socket` path.
+pub(super) fn endpoint(spec: &Spec) -> String {
+    match &spec.unix_socket {
+        // The operator's path, escaped like any text in a one-line report.
+        Some(path) => printable(path.as_os_str().as_encoded_bytes(), 300),
+        None => spec.target.authority(),
+    }
+}
+
+fn connect_failure(e: &io::Error, trace: &Trace, endpoint: &str) -> String {
+    let what = match e.kind() {
+        io::ErrorKind::ConnectionRefused => format!("connection refused by {endpoint}"),
+        io::ErrorKind::NotFound => format!("no socket at {endpoint}"),
+        io::ErrorKind::PermissionDenied => format!("permission denied connecting to {endpoint}"),
+        _ => format!("cannot connect to {endpoint}: {}", io_text(e)),
+    };
+    if trace.refusals.len() > 1 {
+        let tried: Vec<String> = trace.refusals.iter().map(|(a, _)| a.to_string()).collect();
+        format!("{what} (tried {})", tried.join(", "))
+    } else {
+        what
+    }
+}
+
+/// Why a lookup may have gone nowhere: in an image without `/etc/resolv.conf` (`scratch`,
+/// some distroless ones) musl asks 127.0.0.1:53, where usually nothing answers. Said
+/// only when it is so; the file is looked at only after a lookup has failed.
+fn no_resolver_config() -> &'static str {
+    if std::path::Path::new("/etc/resolv.conf").exists() {
+        ""
+    } else {
+        " (no /etc/resolv.conf: musl asks 127.0.0.1:53)"
+    }
+}
+
+/// The OS's words without the `(os error 111)` suffix. They are ASCII (musl's strerror):
+/// ASCII lower-casing keeps Unicode's case tables out of the binary (~4 KB).
+pub(super) fn io_text(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_ascii_lowercase(),
+        None => text.to_ascii_lowercase(),
+    }
+}

@@ -1,0 +1,153 @@
+//! The HTTP exchange: one request through ureq over the probe's own resolver, dialer and
+//! transport (`crate::net`), the response head, and the body when a check (or
+//! `--verbose`) needs it.
+
+pub mod header;
+pub(super) mod lines;
+pub mod tls;
+
+use std::io::Read;
+
+use ureq::Agent;
+use ureq::http::Response;
+
+use super::Spec;
+use crate::judge::checks::BODY_CAP;
+use crate::judge::outcome::{Answer, Body, Reply};
+use crate::judge::status::StatusSet;
+use crate::net::{self, Clock, Dialer, SharedTrace};
+use header::Header;
+use tls::Tls;
+
+/// What only an HTTP exchange uses.
+#[derive(Debug, Clone, Default)]
+pub struct HttpSpec {
+    pub headers: Vec<Header>,
+    pub method: Method,
+    /// TLS for an `https://` target.
+    pub tls: Option<Tls>,
+    /// A body check's statuses: the body is read when the status is one of them.
+    pub body_if: Option<StatusSet>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    #[default]
+    Get,
+    Head,
+}
+
+/// The HTTP exchange, and what of the body the checks or `--verbose` need.
+pub(super) fn request(
+    spec: &Spec,
+    clock: Clock,
+    trace: &SharedTrace,
+    details: &mut Vec<String>,
+    reading_body: &mut bool,
+) -> Result<Answer, ureq::Error> {
+    let verbose = spec.verbose;
+    let agent = agent(spec, clock, trace);
+    send(spec, &agent).and_then(|response| {
+        let status = response.status().as_u16();
+        if verbose {
+            details.extend(lines::head(&response, &spec.secrets));
+        }
+        let http = &spec.http;
+        let wanted = if http.body_if.as_ref().is_some_and(|s| s.accepts(status)) {
+            BODY_CAP
+        } else if verbose && http.method == Method::Get {
+            PEEK
+        } else {
+            0
+        };
+        let mut body = None;
+        if wanted > 0 {
+            *reading_body = true;
+            match read_body(response, wanted) {
+                Ok(read) => {
+                    if verbose {
+                        details.push(lines::body(&read, &spec.secrets));
+                    }
+                    body = (wanted == BODY_CAP).then_some(read);
+                }
+                // A body read only for show must not change the verdict.
+                Err(e) if wanted == PEEK => details.push(format!("body: not read ({e})")),
+                Err(e) => return Err(e),
+            }
+        } else if verbose {
+            details.push("body: not read (no body check)".to_string());
+        }
+        Ok(Answer::Http(Reply { status, body }))
+    })
+}
+
+/// How much body `--verbose` shows when no check needs the body.
+const PEEK: usize = 1024;
+
+fn agent(spec: &Spec, clock: Clock, trace: &SharedTrace) -> Agent {
+    let config = Agent::config_builder()
+        // Every status is an answer to judge, and a redirect is judged, never followed.
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        // A probe talks to its target directly, as the kubelet does.
+        .proxy(None)
+        .user_agent(concat!("healthprobe/", env!("CARGO_PKG_VERSION")))
+        .accept("*/*")
+        .timeout_global(Some(clock.deadline.saturating_duration_since(clock.start)))
+        .max_response_header_size(net::MAX_HEAD)
+        .input_buffer_size(net::INPUT_BUFFER)
+        .output_buffer_size(net::OUTPUT_BUFFER)
+        .max_idle_connections(0);
+    #[cfg(feature = "tls")]
+    let config = match &spec.http.tls {
+        Some(tls) => config.tls_config(tls.config.clone()),
+        None => config,
+    };
+    let config = config.build();
+    let resolver = super::resolver(spec, clock, trace);
+    let dialer = Dialer {
+        clock,
+        trace: trace.clone(),
+        unix_socket: spec.unix_socket.clone(),
+    };
+    #[cfg(feature = "tls")]
+    let dialer = {
+        use ureq::unversioned::transport::{Connector, RustlsConnector};
+        let handshaken = net::Handshaken {
+            trace: trace.clone(),
+        };
+        dialer.chain(RustlsConnector::default()).chain(handshaken)
+    };
+    Agent::with_parts(config, dialer, resolver)
+}
+
+fn send(spec: &Spec, agent: &Agent) -> Result<Response<ureq::Body>, ureq::Error> {
+    let servername = spec.http.tls.as_ref().and_then(|t| t.servername.as_deref());
+    let url = match servername {
+        Some(name) if spec.target.is_tls() => spec.target.url_for(name),
+        _ => spec.target.url(),
+    };
+    let mut request = match spec.http.method {
+        Method::Get => agent.get(&url),
+        Method::Head => agent.head(&url),
+    };
+    for h in &spec.http.headers {
+        request = request.header(&h.name, &h.value);
+    }
+    request.header("Connection", "close").call()
+}
+
+fn read_body(response: Response<ureq::Body>, cap: usize) -> Result<Body, ureq::Error> {
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(cap).unwrap_or(u64::MAX) + 1;
+    response
+        .into_body()
+        .into_reader()
+        .take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(ureq::Error::from)?;
+    let truncated = bytes.len() > cap;
+    bytes.truncate(cap);
+    Ok(Body { bytes, truncated })
+}

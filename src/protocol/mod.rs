@@ -1,0 +1,129 @@
+//! Speaking to one target: one dispatch on its scheme, then HTTP through ureq
+//! ([`http`]), a bare connection (`tcp://`), or a server's own first bytes
+//! ([`postgres`], [`redis`], [`mysql`]) on the bounded reader every protocol shares. Each
+//! sees only its part of the target's [`Spec`]; what went wrong is put into the words of
+//! its phase ([`failure`]); [`crate::judge`] turns the outcome into a category.
+
+mod failure;
+pub mod http;
+mod mysql;
+mod postgres;
+mod redis;
+mod verbose;
+
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use crate::judge::outcome::{Answer, Failure, Said};
+use crate::net::{Bounded, Clock, Dialer, HostResolver, SharedTrace, Trace, Unread};
+use crate::sanitize::Secrets;
+use crate::target::{Scheme, Target};
+
+/// What one target's exchange needs, and no more.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub target: Target,
+    /// `--unix-socket`: connect here; the URL still gives the `Host` header and the path.
+    pub unix_socket: Option<PathBuf>,
+    /// Server text quoted in a reason or a `-v` line is redacted of these.
+    pub secrets: Secrets,
+    /// `-v`: keep what happened on the way, in lines.
+    pub verbose: bool,
+    /// What only an HTTP exchange uses.
+    pub http: http::HttpSpec,
+}
+
+/// The outcome, and for `--verbose` what happened on the way.
+pub struct Exchanged {
+    pub outcome: Result<Answer, Failure>,
+    pub details: Vec<String>,
+}
+
+/// Speaks to the target and reads what the checks need, all before `clock.deadline`.
+pub fn exchange(spec: &Spec, clock: Clock) -> Exchanged {
+    let trace: SharedTrace = Arc::new(Mutex::new(Trace::default()));
+    let mut details = Vec::new();
+    let mut reading_body = false;
+
+    // The connection's or the HTTP exchange's errors are ureq's, put into words below;
+    // a reply in a server's own protocol is judged on the spot.
+    let spoken = match spec.target.scheme {
+        Scheme::Http | Scheme::Https => {
+            http::request(spec, clock, &trace, &mut details, &mut reading_body).map(Ok)
+        }
+        Scheme::Tcp => connect(spec, clock, &trace).and_then(|stream| {
+            let peer = stream.peer_addr().map_err(ureq::Error::Io)?;
+            Ok(Ok(Answer::Connected(peer)))
+        }),
+        Scheme::Postgres => connect(spec, clock, &trace)
+            .map(|stream| speak(stream, clock, &spec.secrets, "PostgreSQL", postgres::check)),
+        Scheme::Redis => connect(spec, clock, &trace)
+            .map(|stream| speak(stream, clock, &spec.secrets, "Redis", redis::check)),
+        Scheme::Mysql => connect(spec, clock, &trace)
+            .map(|stream| speak(stream, clock, &spec.secrets, "MySQL", mysql::check)),
+    };
+    let trace = trace.lock().map(|t| t.clone()).unwrap_or_default();
+    let outcome = spoken
+        .map_err(|e| failure::describe(e, &trace, spec, reading_body))
+        .and_then(|judged| judged);
+    if spec.verbose {
+        details.splice(0..0, verbose::trace_lines(&trace, spec, clock));
+    }
+    Exchanged { outcome, details }
+}
+
+/// Resolve and connect, for the protocols spoken on a bare connection.
+fn connect(spec: &Spec, clock: Clock, trace: &SharedTrace) -> Result<TcpStream, ureq::Error> {
+    let resolver = resolver(spec, clock, trace);
+    let dialer = Dialer {
+        clock,
+        trace: trace.clone(),
+        unix_socket: spec.unix_socket.clone(),
+    };
+    dialer.dial(&resolver.addresses()?)
+}
+
+/// A server's first bytes in its own protocol (`check`), on the bounded reader, and its
+/// reply judged there. Its text is redacted of `secrets`, as HTTP text is.
+fn speak(
+    stream: TcpStream,
+    clock: Clock,
+    secrets: &Secrets,
+    protocol: &'static str,
+    check: fn(&mut Bounded, &Secrets) -> Result<Said, Unread>,
+) -> Result<Answer, Failure> {
+    let peer = stream
+        .peer_addr()
+        .map_err(|e| Failure::Unreachable(format!("the connection failed: {e}")))?;
+    let mut io = Bounded::new(stream, clock);
+    match check(&mut io, secrets) {
+        Ok(said) => Ok(Answer::Spoke {
+            peer,
+            protocol,
+            said,
+        }),
+        Err(Unread::Silent) => Err(Failure::Timeout(format!("no {protocol} reply from {peer}"))),
+        Err(Unread::Broken(why)) => Err(Failure::Unreachable(format!(
+            "{peer} is not a {protocol} server: {why}"
+        ))),
+    }
+}
+
+/// A reply in another protocol.
+const FOREIGN: Unread = Unread::Broken("the reply is in another protocol");
+
+/// Server text in a reason: redacted of the run's secrets, printable and short.
+fn text(secrets: &Secrets, bytes: &[u8]) -> String {
+    secrets.show(bytes, 200)
+}
+
+fn resolver(spec: &Spec, clock: Clock, trace: &SharedTrace) -> HostResolver {
+    HostResolver {
+        host: spec.target.host.clone(),
+        port: spec.target.port,
+        clock,
+        trace: trace.clone(),
+        unix_socket: spec.unix_socket.is_some(),
+    }
+}
