@@ -1,60 +1,60 @@
 //! The target URL: what a TARGET argument, `HEALTHPROBE_URL` or the defaults name.
 
-use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// The host of a target, classified once so that the network code never guesses.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Host {
-    /// An IP literal: connected to directly, no resolver involved.
-    Ip(IpAddr),
-    /// `localhost`: 127.0.0.1 and ::1, without `/etc/hosts` or DNS, which a `scratch`
-    /// image does not have.
-    Localhost,
-    /// The default base's host: 127.0.0.1, then ::1 when that is refused, as for
-    /// `localhost` (an app may listen on either family: Node's `listen({host: '::1'})`).
-    /// Shown as 127.0.0.1, the address tried first.
-    Loopback,
-    /// Any other name, for the system resolver.
-    Name(String),
+use crate::judge::outcome::Said;
+pub use crate::net::Host;
+use crate::net::{Bounded, Unread};
+use crate::sanitize::Secrets;
+
+/// How a scheme is spoken, as a row of the protocol table (`crate::protocol::SCHEMES`)
+/// says.
+#[derive(Debug)]
+pub enum Speak {
+    /// HTTP through ureq; `tls` for `https://` (the `tls` build).
+    Http { tls: bool },
+    /// Nothing at all: healthy when a TCP connection is accepted.
+    Connect,
+    /// A server's own first bytes (`protocol`, as reports name it), judged by `check`.
+    Reply {
+        protocol: &'static str,
+        check: Check,
+    },
 }
 
-/// What is spoken to the target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheme {
-    Http,
-    /// With the `tls` feature only.
-    Https,
-    /// No HTTP at all: healthy when a TCP connection is accepted.
-    Tcp,
-    /// A server's own first bytes (`crate::protocol`): is it accepting connections?
-    Postgres,
-    Redis,
-    Mysql,
+/// A protocol's check: its first bytes on the bounded reader, and the reply judged. Server
+/// text in the judgement is redacted of the secrets.
+pub type Check = fn(&mut Bounded, &Secrets) -> Result<Said, Unread>;
+
+/// A row of the protocol table: the URL schemes, the port a URL without one means (`None`:
+/// a port must be given), and how it is spoken.
+#[derive(Debug)]
+pub struct Scheme {
+    /// The first is the one shown.
+    pub names: &'static [&'static str],
+    pub port: Option<u16>,
+    pub speak: Speak,
 }
 
 impl Scheme {
-    pub fn is_database(self) -> bool {
-        matches!(self, Scheme::Postgres | Scheme::Redis | Scheme::Mysql)
-    }
-
-    /// The URL scheme as shown, and the port a URL without one means.
-    fn name_and_port(self) -> (&'static str, u16) {
-        match self {
-            Scheme::Http => ("http", 80),
-            Scheme::Https => ("https", 443),
-            Scheme::Tcp => ("tcp", 0),
-            Scheme::Postgres => ("postgres", 5432),
-            Scheme::Redis => ("redis", 6379),
-            Scheme::Mysql => ("mysql", 3306),
-        }
+    fn name(&self) -> &'static str {
+        self.names[0]
     }
 }
 
-/// An `http://`, `https://` or `tcp://` target, validated.
+/// Rows are told apart by their names.
+impl PartialEq for Scheme {
+    fn eq(&self, other: &Scheme) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for Scheme {}
+
+/// A target, validated: its scheme's row, host, port and path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
-    pub scheme: Scheme,
+    pub scheme: &'static Scheme,
     pub host: Host,
     pub port: u16,
     /// Whether the port was written out, so the URL is shown the way the user wrote it.
@@ -63,10 +63,11 @@ pub struct Target {
     pub path: String,
 }
 
-/// The base a path target is joined to: the app in the same container.
-pub fn default_base(port: u16) -> Target {
+/// The base a path target is joined to: the app in the same container, over `http`, the
+/// first row of `schemes`.
+pub fn default_base(port: u16, schemes: &'static [Scheme]) -> Target {
     Target {
-        scheme: Scheme::Http,
+        scheme: &schemes[0],
         host: Host::Loopback,
         port,
         explicit_port: true,
@@ -75,41 +76,36 @@ pub fn default_base(port: u16) -> Target {
 }
 
 impl Target {
-    /// Reads a TARGET: a full `http://` URL, or a path joined to [`default_base`].
-    pub fn parse(text: &str, port: u16) -> Result<Target, String> {
+    /// Reads a TARGET: a URL of one of `schemes`, or a path joined to [`default_base`].
+    pub fn parse(text: &str, port: u16, schemes: &'static [Scheme]) -> Result<Target, String> {
         if text.starts_with('/') {
             return Ok(Target {
                 path: path(text)?,
-                ..default_base(port)
+                ..default_base(port, schemes)
             });
         }
         let Some((scheme, rest)) = text.split_once("://") else {
             return Err(format!(
                 "{:?} is neither a URL (http://host:port/path) nor a path (/health){}",
                 shorten(text),
-                meant(text, port)
+                meant(text, port, schemes)
             ));
         };
-        let scheme = match scheme.to_ascii_lowercase().as_str() {
-            "http" => Scheme::Http,
-            "https" if cfg!(feature = "tls") => Scheme::Https,
-            "tcp" => Scheme::Tcp,
-            "postgres" | "postgresql" => Scheme::Postgres,
-            "redis" => Scheme::Redis,
-            "mysql" | "mariadb" => Scheme::Mysql,
-            "https" => {
+        let asked = scheme.to_ascii_lowercase();
+        let Some(scheme) = schemes.iter().find(|s| s.names.contains(&asked.as_str())) else {
+            if asked == "https" {
                 return Err(format!(
                     "{:?}: https:// targets need a build with the `tls` feature \
                      (cargo build --release --features tls)",
                     shorten(text)
                 ));
             }
-            _ => {
-                return Err(format!(
-                    "{:?}: only http://, https://, tcp://, postgres://, redis:// and mysql:// URLs are supported",
-                    shorten(text)
-                ));
-            }
+            let names: Vec<String> = schemes.iter().map(|s| format!("{}://", s.name())).collect();
+            return Err(format!(
+                "{:?}: only {} URLs are supported",
+                shorten(text),
+                names.join(", ")
+            ));
         };
         // Userinfo, however it is spelt. A password may hold `/`, `?`, `#` or `:` (a
         // generated one pasted from a DATABASE_URL often does), which would end the
@@ -128,36 +124,37 @@ impl Target {
             t if t.starts_with('?') => path(&format!("/{t}"))?,
             t => path(t)?,
         };
-        if scheme == Scheme::Tcp && (port.is_none() || !matches!(path.as_str(), "/")) {
+        let name = scheme.name();
+        let explicit_port = port.is_some();
+        // Only HTTP has a path; elsewhere a database name or options would suggest a login,
+        // which these checks never make.
+        let (port, shape) = match (port.or(scheme.port), scheme.port) {
+            (Some(port), Some(_)) => (port, format!("{name}://HOST[:PORT], nothing after it")),
+            (Some(port), None) => (port, format!("{name}://HOST:PORT")),
+            (None, _) => (0, format!("{name}://HOST:PORT")),
+        };
+        if port == 0 || (!matches!(scheme.speak, Speak::Http { .. }) && path != "/") {
             return Err(format!(
-                "{:?}: a tcp:// target is tcp://HOST:PORT",
-                shorten(text)
-            ));
-        }
-        let (name, default_port) = scheme.name_and_port();
-        // A database name or options would suggest a login, which these checks never make.
-        if scheme.is_database() && path != "/" {
-            return Err(format!(
-                "{:?}: a {name}:// target is {name}://HOST[:PORT], nothing after it",
+                "{:?}: a {name}:// target is {shape}",
                 shorten(text)
             ));
         }
         Ok(Target {
             scheme,
             host,
-            port: port.unwrap_or(default_port),
-            explicit_port: port.is_some(),
+            port,
+            explicit_port,
             path,
         })
     }
 
     pub fn is_tls(&self) -> bool {
-        self.scheme == Scheme::Https
+        matches!(self.scheme.speak, Speak::Http { tls: true })
     }
 
     /// Whether HTTP is spoken: HTTP options apply to these targets only.
     pub fn is_http(&self) -> bool {
-        matches!(self.scheme, Scheme::Http | Scheme::Https)
+        matches!(self.scheme.speak, Speak::Http { .. })
     }
 
     /// `host:port` as shown in reasons: `127.0.0.1:3000`, `[::1]:3000`.
@@ -174,7 +171,7 @@ impl Target {
     /// (its SNI, certificate check and `Host`) while the resolver still answers with the
     /// target's own address, as curl's `--resolve` does.
     pub fn url_for(&self, host: &str) -> String {
-        let (scheme, _) = self.scheme.name_and_port();
+        let scheme = self.scheme.name();
         if !self.is_http() {
             return format!("{scheme}://{host}:{}", self.port);
         }
@@ -186,23 +183,11 @@ impl Target {
     }
 }
 
-impl fmt::Display for Host {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Host::Ip(IpAddr::V6(ip)) => write!(f, "[{ip}]"),
-            Host::Ip(IpAddr::V4(ip)) => write!(f, "{ip}"),
-            Host::Localhost => f.write_str("localhost"),
-            Host::Loopback => f.write_str("127.0.0.1"),
-            Host::Name(name) => f.write_str(name),
-        }
-    }
-}
-
 /// Why a URL with userinfo is refused, in the terms of its scheme; it quotes nothing of
 /// the URL.
-fn credentials(scheme: Scheme) -> String {
-    let (name, _) = scheme.name_and_port();
-    if scheme.is_database() {
+fn credentials(scheme: &Scheme) -> String {
+    let name = scheme.name();
+    if !matches!(scheme.speak, Speak::Http { .. }) {
         format!(
             "credentials in the URL: a {name}:// target takes none (it logs in to nothing, \
              only asks whether the server accepts connections); remove `user:password@`"
@@ -228,7 +213,7 @@ pub fn parse_port(text: &str) -> Result<u16, String> {
 /// What a target that is neither a URL nor a path probably meant, as the end of its error:
 /// a port alone, a URL without its scheme, a path without its slash. Nothing is suggested
 /// for text that may hold credentials, which the error must not repeat.
-fn meant(text: &str, port: u16) -> String {
+fn meant(text: &str, port: u16, schemes: &'static [Scheme]) -> String {
     if text.is_empty() || text.len() > 200 || text.contains('@') {
         return String::new();
     }
@@ -242,7 +227,7 @@ fn meant(text: &str, port: u16) -> String {
         return format!("; try /{text}");
     }
     let url = format!("http://{text}");
-    match Target::parse(&url, port) {
+    match Target::parse(&url, port, schemes) {
         // `127.0.0.1:3000` means the app's health check, not its front page.
         Ok(target) if !text.contains('/') => format!("; try {}health", target.url()),
         Ok(_) => format!("; try {url}"),
@@ -362,27 +347,28 @@ pub fn hide_userinfo(text: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::SCHEMES;
 
     #[test]
     fn full_urls() {
-        let t = Target::parse("http://[::1]:8080/health?x=1#frag", 3000).unwrap();
+        let t = Target::parse("http://[::1]:8080/health?x=1#frag", 3000, SCHEMES).unwrap();
         assert_eq!(t.host, Host::Ip("::1".parse().unwrap()));
         assert_eq!((t.port, t.path.as_str()), (8080, "/health?x=1"));
         assert_eq!(t.url(), "http://[::1]:8080/health?x=1");
-        let t = Target::parse("HTTP://LocalHost/", 3000).unwrap();
+        let t = Target::parse("HTTP://LocalHost/", 3000, SCHEMES).unwrap();
         assert_eq!((t.host, t.port), (Host::Localhost, 80));
-        let t = Target::parse("http://db.internal:5000", 3000).unwrap();
+        let t = Target::parse("http://db.internal:5000", 3000, SCHEMES).unwrap();
         assert_eq!(t.url(), "http://db.internal:5000/");
-        let t = Target::parse("tcp://[::1]:5432", 3000).unwrap();
+        let t = Target::parse("tcp://[::1]:5432", 3000, SCHEMES).unwrap();
         assert_eq!(
-            (t.scheme, t.url()),
-            (Scheme::Tcp, "tcp://[::1]:5432".to_string())
+            (t.scheme.names[0], t.url()),
+            ("tcp", "tcp://[::1]:5432".to_string())
         );
     }
 
     #[test]
     fn paths_join_the_default_base() {
-        let t = Target::parse("/health/ready", 4000).unwrap();
+        let t = Target::parse("/health/ready", 4000, SCHEMES).unwrap();
         assert_eq!(t.url(), "http://127.0.0.1:4000/health/ready");
     }
 
@@ -406,7 +392,7 @@ mod tests {
             "tcp://db:5432/path",
         ] {
             assert!(
-                Target::parse(bad, 3000).is_err(),
+                Target::parse(bad, 3000, SCHEMES).is_err(),
                 "{bad:?} should be rejected"
             );
         }
@@ -420,7 +406,7 @@ mod tests {
             "user:hunter22@h:3000/health",
             "gopher://user:hunter22@h/a@b",
         ] {
-            let error = Target::parse(bad, 3000).unwrap_err();
+            let error = Target::parse(bad, 3000, SCHEMES).unwrap_err();
             assert!(!error.contains("hunter22"), "{error}");
         }
     }

@@ -445,31 +445,30 @@ fn service_link_variables_are_ignored_and_typos_are_not() {
 /// `tcp://` target is an error naming it.
 #[test]
 fn every_row_of_the_option_table_is_parsed_documented_and_checked() {
-    use healthprobe::cli::flags::{FLAGS, For, Takes};
+    use healthprobe::cli::flags::{FLAGS, For};
     let help = run(&["--help"]).stdout;
     let tcp = format!("tcp://127.0.0.1:{}", support::refused_port());
     let dir = support::scratch_dir("table");
     std::fs::write(dir.join("token"), "a-long-enough-token").unwrap();
     let secret = format!("X-Token:{}", dir.join("token").display());
     for flag in FLAGS {
-        assert!(help.contains(flag.long), "help lacks {}", flag.long);
-        if let Some(short) = flag.short {
-            assert!(help.contains(&format!("{short}, {}", flag.long)), "{short}");
+        assert!(help.contains(flag.long()), "help lacks {}", flag.long());
+        if let Some(short) = flag.short() {
+            assert!(
+                help.contains(&format!("{short}, {}", flag.long())),
+                "{short}"
+            );
         }
         if let Some(variable) = flag.variable {
             assert!(help.contains(variable), "help lacks {variable}");
             // Known: whatever it says, it is not an unknown variable.
-            let value = if matches!(flag.takes, Takes::Nothing) {
-                "1"
-            } else {
-                "x"
-            };
+            let value = if flag.value.is_empty() { "1" } else { "x" };
             let said = run_env(&["-t", "100ms", &tcp], &[(variable, value)]).stdout;
             assert!(!said.contains("unknown variable"), "{variable}: {said}");
         }
-        let value = match flag.takes {
-            Takes::Nothing => None,
-            Takes::One(_) | Takes::Many(_) => Some(match flag.long {
+        let value = match flag.value {
+            "" => None,
+            _ => Some(match flag.long() {
                 "--json" => "/a=1",
                 "--header" => "X-A: b",
                 "--method" => "HEAD",
@@ -480,18 +479,18 @@ fn every_row_of_the_option_table_is_parsed_documented_and_checked() {
         if flag.applies == For::Any {
             continue;
         }
-        let mut args = vec![flag.long];
+        let mut args = vec![flag.long()];
         args.extend(value);
         args.push(&tcp);
         let said = run(&args);
         match flag.applies {
             For::Http => {
                 said.expect("error")
-                    .says(&format!("{}: for http:// targets", flag.long));
+                    .says(&format!("{}: for http:// targets", flag.long()));
             }
             For::Https => {
                 said.expect("error")
-                    .says(&format!("{} applies to https:// targets only", flag.long));
+                    .says(&format!("{} applies to https:// targets only", flag.long()));
             }
             For::Any => {}
         }

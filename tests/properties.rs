@@ -9,6 +9,7 @@ use healthprobe::duration;
 use healthprobe::judge::checks::{Checks, JsonCheck};
 use healthprobe::judge::status::StatusSet;
 use healthprobe::judge::verdict::{Category, Verdict};
+use healthprobe::protocol::SCHEMES;
 use healthprobe::protocol::http::header::Header;
 use healthprobe::report::{self, Format, MAX_OUTPUT, Verbosity};
 use healthprobe::target::{Target, parse_port};
@@ -98,7 +99,7 @@ proptest! {
 
     #[test]
     fn targets_never_panic(text in "\\PC{0,60}|http://[a-z0-9.:\\[\\]@/?#%-]{0,40}") {
-        let _ = Target::parse(&text, 3000);
+        let _ = Target::parse(&text, 3000, SCHEMES);
         let _ = parse_port(&text);
     }
 
@@ -110,8 +111,8 @@ proptest! {
     ) {
         let port_text = port.map(|p| format!(":{p}")).unwrap_or_default();
         let url = format!("http://{host}{port_text}{path}");
-        let target = Target::parse(&url, 3000).unwrap();
-        prop_assert_eq!(Target::parse(&target.url(), 3000).unwrap(), target.clone());
+        let target = Target::parse(&url, 3000, SCHEMES).unwrap();
+        prop_assert_eq!(Target::parse(&target.url(), 3000, SCHEMES).unwrap(), target.clone());
         prop_assert_eq!(target.port, port.unwrap_or(80));
     }
 

@@ -3,17 +3,6 @@
 //! did-you-mean candidates and the rule that an option for HTTP (or HTTPS) targets needs
 //! one all derive from [`FLAGS`]; nothing else lists options.
 
-/// What an option takes after it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Takes {
-    /// A switch.
-    Nothing,
-    /// One value, named so in `--help`.
-    One(&'static str),
-    /// A value each time it is given (repeatable).
-    Many(&'static str),
-}
-
 /// Which targets an option is for: given with none of them among the targets, it is an
 /// error rather than silently ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,32 +15,51 @@ pub enum For {
 }
 
 /// One option.
-#[derive(Debug)]
 pub struct Flag {
-    pub long: &'static str,
-    pub short: Option<&'static str>,
+    /// Its spellings as `--help` writes them: `"-t, --timeout"`, or `"--ready"`.
+    pub names: &'static str,
     /// The environment variable that stands in for it; the flag wins.
     pub variable: Option<&'static str>,
-    pub takes: Takes,
-    /// `--help`'s words for it (a `\n` continues under the same column).
+    /// The value it takes, as `--help` names it; empty for a switch.
+    pub value: &'static str,
+    /// Whether it is given once per value (repeatable).
+    pub repeats: bool,
+    /// `--help`'s words for it, its default included (a `\n` continues under the same
+    /// column).
     pub help: &'static str,
-    /// The default, as `--help` shows it.
-    pub default: Option<&'static str>,
     pub applies: For,
 }
 
 impl Flag {
+    /// The long spelling, `--timeout`: how errors name the option.
+    pub fn long(&self) -> &'static str {
+        self.split().1
+    }
+
+    /// The short spelling, `-t`, if it has one.
+    pub fn short(&self) -> Option<&'static str> {
+        self.split().0
+    }
+
+    fn split(&self) -> (Option<&'static str>, &'static str) {
+        match self.names.split_once(", ") {
+            Some((short, long)) => (Some(short), long),
+            None => (None, self.names),
+        }
+    }
+
     /// The spellings pico-args is asked for.
     pub fn keys(&self) -> Keys {
-        match self.short {
-            Some(short) => Keys::Two([short, self.long]),
-            None => Keys::One(self.long),
+        match self.split() {
+            (Some(short), long) => Keys::Two([short, long]),
+            (None, long) => Keys::One(long),
         }
     }
 
     /// Whether `word` names this option.
     pub fn is(&self, word: &str) -> bool {
-        word == self.long || self.short == Some(word)
+        let (short, long) = self.split();
+        word == long || short == Some(word)
     }
 }
 
@@ -61,175 +69,163 @@ pub enum Keys {
     Two([&'static str; 2]),
 }
 
-const fn flag(long: &'static str, takes: Takes, help: &'static str) -> Flag {
+/// A switch, or an option with one `value`, for any target; the rest by `..`.
+const fn flag(names: &'static str, value: &'static str, help: &'static str) -> Flag {
     Flag {
-        long,
-        short: None,
+        names,
         variable: None,
-        takes,
+        value,
+        repeats: false,
         help,
-        default: None,
         applies: For::Any,
     }
 }
 
-pub const READY: Flag = flag(
+pub static READY: Flag = flag(
     "--ready",
-    Takes::Nothing,
+    "",
     "probe /health/ready instead of /health (default target only)",
 );
-pub const TIMEOUT: Flag = Flag {
-    short: Some("-t"),
+pub static TIMEOUT: Flag = Flag {
     variable: Some("HEALTHPROBE_TIMEOUT"),
-    default: Some("3s"),
     ..flag(
-        "--timeout",
-        Takes::One("DURATION"),
-        "overall deadline, e.g. 500ms, 2s, 2.5s, 1m30s",
+        "-t, --timeout",
+        "DURATION",
+        "overall deadline, e.g. 500ms, 2s, 2.5s, 1m30s; default 3s",
     )
 };
-pub const STATUS: Flag = Flag {
+pub static STATUS: Flag = Flag {
     variable: Some("HEALTHPROBE_STATUS"),
-    default: Some("200-399"),
     applies: For::Http,
     ..flag(
         "--status",
-        Takes::One("LIST"),
-        "accepted codes, e.g. 200 or 200-299,304 or 2xx,3xx",
+        "LIST",
+        "accepted codes, e.g. 200 or 200-299,304 or 2xx,3xx; default 200-399",
     )
 };
-pub const BODY: Flag = Flag {
+pub static BODY: Flag = Flag {
     variable: Some("HEALTHPROBE_BODY"),
     applies: For::Http,
-    ..flag("--body", Takes::One("TEXT"), "the body must contain TEXT")
+    ..flag("--body", "TEXT", "the body must contain TEXT")
 };
-pub const JSON: Flag = Flag {
+pub static JSON: Flag = Flag {
     applies: For::Http,
+    repeats: true,
     ..flag(
         "--json",
-        Takes::Many("POINTER=VALUE"),
+        "POINTER=VALUE",
         "the JSON body's value at POINTER must equal VALUE (repeatable)",
     )
 };
-pub const HEADER: Flag = Flag {
-    short: Some("-H"),
+pub static HEADER: Flag = Flag {
     applies: For::Http,
+    repeats: true,
     ..flag(
-        "--header",
-        Takes::Many("'Name: value'"),
+        "-H, --header",
+        "'Name: value'",
         "extra request header, Host included (repeatable)",
     )
 };
-pub const SECRET_HEADER: Flag = Flag {
+pub static SECRET_HEADER: Flag = Flag {
     applies: For::Http,
+    repeats: true,
     ..flag(
         "--secret-header",
-        Takes::Many("'Name:/path'"),
+        "'Name:/path'",
         "header whose value is read from a file, never printed (repeatable)\n\
          headers, secret ones included, go to every HTTP target of the run",
     )
 };
-pub const METHOD: Flag = Flag {
-    default: Some("GET"),
+pub static METHOD: Flag = Flag {
     applies: For::Http,
-    ..flag("--method", Takes::One("GET|HEAD"), "request method")
+    ..flag("--method", "GET|HEAD", "request method; default GET")
 };
-pub const QUIET: Flag = Flag {
-    short: Some("-q"),
-    ..flag("--quiet", Takes::Nothing, "print nothing when healthy")
+pub static QUIET: Flag = Flag {
+    ..flag("-q, --quiet", "", "print nothing when healthy")
 };
-pub const VERBOSE: Flag = Flag {
-    short: Some("-v"),
+pub static VERBOSE: Flag = Flag {
     ..flag(
-        "--verbose",
-        Takes::Nothing,
+        "-v, --verbose",
+        "",
         "also print address, timings, response head and body start",
     )
 };
-pub const FORMAT: Flag = Flag {
+pub static FORMAT: Flag = Flag {
     variable: Some("HEALTHPROBE_FORMAT"),
-    default: Some("text"),
-    ..flag("--format", Takes::One("text|json"), "report format")
+    ..flag("--format", "text|json", "report format; default text")
 };
-pub const UNIX_SOCKET: Flag = Flag {
+pub static UNIX_SOCKET: Flag = Flag {
     variable: Some("HEALTHPROBE_UNIX_SOCKET"),
     applies: For::Http,
     ..flag(
         "--unix-socket",
-        Takes::One("PATH"),
+        "PATH",
         "send the request over this Unix socket; the URL gives Host and path",
     )
 };
-pub const WAIT: Flag = Flag {
+pub static WAIT: Flag = Flag {
     variable: Some("HEALTHPROBE_WAIT"),
     ..flag(
         "--wait",
-        Takes::One("DURATION"),
+        "DURATION",
         "retry until healthy or DURATION has passed, a last attempt at its end;\n\
          SIGTERM/SIGINT/SIGHUP stop it",
     )
 };
-pub const INTERVAL: Flag = Flag {
+pub static INTERVAL: Flag = Flag {
     variable: Some("HEALTHPROBE_INTERVAL"),
-    default: Some("1s"),
     ..flag(
         "--interval",
-        Takes::One("DURATION"),
-        "between --wait attempts",
+        "DURATION",
+        "between --wait attempts; default 1s",
     )
 };
-pub const HELP: Flag = Flag {
-    short: Some("-h"),
-    ..flag("--help", Takes::Nothing, "print this help")
+pub static HELP: Flag = Flag {
+    ..flag("-h, --help", "", "print this help")
 };
-pub const VERSION: Flag = Flag {
-    short: Some("-V"),
-    ..flag("--version", Takes::Nothing, "print the version")
+pub static VERSION: Flag = Flag {
+    ..flag("-V, --version", "", "print the version")
 };
-pub const CACERT: Flag = Flag {
+pub static CACERT: Flag = Flag {
     variable: Some("HEALTHPROBE_CACERT"),
     applies: For::Https,
     ..flag(
         "--cacert",
-        Takes::One("FILE"),
+        "FILE",
         "trust these PEM CA certificates instead of the built-in roots",
     )
 };
-pub const INSECURE: Flag = Flag {
+pub static INSECURE: Flag = Flag {
     variable: Some("HEALTHPROBE_INSECURE"),
     applies: For::Https,
-    ..flag(
-        "--insecure",
-        Takes::Nothing,
-        "do not verify the server's certificate (the variable: 1/true/yes)",
-    )
+    ..flag("--insecure", "", "do not verify the server's certificate")
 };
-pub const SERVERNAME: Flag = Flag {
+pub static SERVERNAME: Flag = Flag {
     variable: Some("HEALTHPROBE_SERVERNAME"),
     applies: For::Https,
     ..flag(
         "--servername",
-        Takes::One("NAME"),
+        "NAME",
         "TLS name (SNI, certificate check, Host) when probing by IP",
     )
 };
-pub const CERT: Flag = Flag {
+pub static CERT: Flag = Flag {
     variable: Some("HEALTHPROBE_CERT"),
     applies: For::Https,
     ..flag(
         "--cert",
-        Takes::One("FILE"),
+        "FILE",
         "client certificate (PEM) for mTLS, with --key",
     )
 };
-pub const KEY: Flag = Flag {
+pub static KEY: Flag = Flag {
     variable: Some("HEALTHPROBE_KEY"),
     applies: For::Https,
-    ..flag("--key", Takes::One("FILE"), "its private key (PEM)")
+    ..flag("--key", "FILE", "its private key (PEM)")
 };
 
 /// Every option, in `--help`'s order.
-pub const FLAGS: &[&Flag] = &[
+pub static FLAGS: &[&Flag] = &[
     &READY,
     &TIMEOUT,
     &STATUS,

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::flags::{FLAGS, Flag, For, Takes};
+use super::flags::{FLAGS, Flag, For};
 
 const HEAD: &str = concat!(
     "healthprobe ",
@@ -67,19 +67,19 @@ pub fn text() -> String {
 }
 
 fn line(out: &mut String, flag: &Flag) {
-    let mut usage = match flag.short {
-        Some(short) => format!("    {short}, {}", flag.long),
-        None => format!("        {}", flag.long),
+    let mut usage = match flag.short() {
+        Some(_) => format!("    {}", flag.names),
+        None => format!("        {}", flag.names),
     };
-    if let Takes::One(value) | Takes::Many(value) = flag.takes {
+    if !flag.value.is_empty() {
         usage.push(' ');
-        usage.push_str(value);
+        usage.push_str(flag.value);
     }
-    let bracket = match (flag.variable, flag.default) {
-        (Some(variable), Some(default)) => format!(" [{variable}, default {default}]"),
-        (Some(variable), None) => format!(" [{variable}]"),
-        (None, Some(default)) => format!(" [default {default}]"),
-        (None, None) => String::new(),
+    // A switch's variable is set to turn it on (1, true or yes).
+    let bracket = match (flag.variable, flag.value) {
+        (Some(variable), "") => format!(" [{variable}=1]"),
+        (Some(variable), _) => format!(" [{variable}]"),
+        (None, _) => String::new(),
     };
     let indent = " ".repeat(COLUMN);
     let help = flag.help.replace('\n', &format!("\n{indent}"));

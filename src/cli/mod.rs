@@ -15,15 +15,15 @@ use crate::duration;
 use crate::judge::checks::{Checks, JsonCheck};
 use crate::judge::status::StatusSet;
 use crate::probe::Plan;
+use crate::protocol::SCHEMES;
 use crate::protocol::http::header::{self, Header};
 use crate::protocol::http::tls::{self, TlsOptions};
 use crate::protocol::http::{HttpSpec, Method};
 use crate::report::{Format, Verbosity};
 use crate::target::{self, Target};
-use flags::{FLAGS, Flag, For, Keys, Takes};
+use flags::{FLAGS, Flag, For, Keys};
 
 /// What the process was asked to do.
-#[derive(Debug)]
 pub enum Command {
     Help(String),
     Version,
@@ -210,11 +210,11 @@ fn applies(given: &[&'static Flag], targets: &[Target]) -> Result<(), String> {
             For::Http if !targets.iter().any(Target::is_http) => {
                 return Err(format!(
                     "{}: for http:// targets, not tcp:// or a database's",
-                    flag.long
+                    flag.long()
                 ));
             }
             For::Https if !targets.iter().any(Target::is_tls) => {
-                return Err(format!("{} applies to https:// targets only", flag.long));
+                return Err(format!("{} applies to https:// targets only", flag.long()));
             }
             _ => {}
         }
@@ -292,7 +292,7 @@ impl Cli {
 
     /// A switch such as `--ready`.
     fn flag(&mut self, flag: &'static Flag) -> bool {
-        debug_assert_eq!(flag.takes, Takes::Nothing, "{}", flag.long);
+        debug_assert!(flag.value.is_empty(), "{}", flag.long());
         let on = !self.absent(flag)
             && match flag.keys() {
                 Keys::Two(keys) => self.args.contains(keys),
@@ -310,7 +310,7 @@ impl Cli {
         env: &dyn Fn(&str) -> Option<OsString>,
         flag: &'static Flag,
     ) -> Result<Option<Given>, String> {
-        debug_assert!(matches!(flag.takes, Takes::One(_)), "{}", flag.long);
+        debug_assert!(!flag.value.is_empty() && !flag.repeats, "{}", flag.long());
         let value = if self.absent(flag) {
             None
         } else {
@@ -318,12 +318,12 @@ impl Cli {
                 Keys::Two(keys) => self.args.opt_value_from_fn(keys, keep),
                 Keys::One(key) => self.args.opt_value_from_fn(key, keep),
             }
-            .map_err(|e| pico_reason(e, flag.long))?
+            .map_err(|e| pico_reason(e, flag.long()))?
         };
         let given = match (value, flag.variable) {
             (Some(value), _) => Some(Given {
                 value,
-                from: flag.long,
+                from: flag.long(),
             }),
             (None, Some(name)) => variable(env, name)?.map(|value| Given { value, from: name }),
             (None, None) => None,
@@ -336,7 +336,7 @@ impl Cli {
 
     /// A repeatable option.
     fn repeated(&mut self, flag: &'static Flag) -> Result<Vec<String>, String> {
-        debug_assert!(matches!(flag.takes, Takes::Many(_)), "{}", flag.long);
+        debug_assert!(flag.repeats, "{}", flag.long());
         if self.absent(flag) {
             return Ok(Vec::new());
         }
@@ -344,7 +344,7 @@ impl Cli {
             Keys::Two(keys) => self.args.values_from_fn(keys, keep),
             Keys::One(key) => self.args.values_from_fn(key, keep),
         }
-        .map_err(|e| pico_reason(e, flag.long))?;
+        .map_err(|e| pico_reason(e, flag.long()))?;
         if !values.is_empty() {
             self.given.push(flag);
         }
@@ -361,9 +361,9 @@ impl Cli {
                 let name = arg.split('=').next().unwrap_or(&arg);
                 let spellings = FLAGS
                     .iter()
-                    .flat_map(|f| std::iter::once(f.long).chain(f.short));
+                    .flat_map(|f| std::iter::once(f.long()).chain(f.short()));
                 return Err(if let Some(flag) = FLAGS.iter().find(|f| f.is(name)) {
-                    format!("{} is given more than once", flag.long)
+                    format!("{} is given more than once", flag.long())
                 } else if let Some(meant) = suggest::nearest(name, spellings) {
                     format!("unknown option {:?}; did you mean {meant}?", short(&arg))
                 } else {
@@ -417,7 +417,7 @@ fn resolve_targets(
     };
     texts
         .iter()
-        .map(|text| Target::parse(text, port).map_err(|e| format!("{source}: {e}")))
+        .map(|text| Target::parse(text, port, SCHEMES).map_err(|e| format!("{source}: {e}")))
         .collect()
 }
 

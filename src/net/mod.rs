@@ -19,7 +19,7 @@ use std::time::Duration;
 pub use bounded::{Bounded, TOO_LONG, Unread};
 pub use clock::Clock;
 pub use dial::Dialer;
-pub use resolve::{HostResolver, NoThread};
+pub use resolve::{Host, HostResolver, NoThread};
 #[cfg(feature = "tls")]
 pub use transport::Handshaken;
 

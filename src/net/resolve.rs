@@ -1,5 +1,6 @@
 //! Name resolution within the deadline.
 
+use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::sync::{Arc, Condvar, Mutex};
@@ -12,7 +13,34 @@ use ureq::unversioned::transport::NextTimeout;
 use ureq::{Error, Timeout};
 
 use super::{Clock, SharedTrace, record};
-use crate::target::Host;
+
+/// The host of a target, classified once so that the network code never guesses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Host {
+    /// An IP literal: connected to directly, no resolver involved.
+    Ip(IpAddr),
+    /// `localhost`: 127.0.0.1 and ::1, without `/etc/hosts` or DNS, which a `scratch`
+    /// image does not have.
+    Localhost,
+    /// The default base's host: 127.0.0.1, then ::1 when that is refused, as for
+    /// `localhost` (an app may listen on either family: Node's `listen({host: '::1'})`).
+    /// Shown as 127.0.0.1, the address tried first.
+    Loopback,
+    /// Any other name, for the system resolver.
+    Name(String),
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Ip(IpAddr::V6(ip)) => write!(f, "[{ip}]"),
+            Host::Ip(IpAddr::V4(ip)) => write!(f, "{ip}"),
+            Host::Localhost => f.write_str("localhost"),
+            Host::Loopback => f.write_str("127.0.0.1"),
+            Host::Name(name) => f.write_str(name),
+        }
+    }
+}
 
 /// Resolves the target's host: IP literals directly, `localhost` to both loopback
 /// addresses with no `/etc/hosts` needed, other names by the system resolver in a thread

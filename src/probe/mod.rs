@@ -18,7 +18,6 @@ use crate::target::Target;
 
 /// What the command line asked for, validated: the targets, what each exchange needs,
 /// what the answers are judged by, and how the run goes (once or `--wait`) and reports.
-#[derive(Debug)]
 pub struct Plan {
     /// At least one; several are probed at once, healthy only when all are.
     pub targets: Vec<Target>,

@@ -20,7 +20,7 @@ use header::Header;
 use tls::Tls;
 
 /// What only an HTTP exchange uses.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct HttpSpec {
     pub headers: Vec<Header>,
     pub method: Method,
