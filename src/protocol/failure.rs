@@ -20,6 +20,25 @@ enum Phase {
 }
 
 impl Phase {
+    /// The phase a timeout names: `net` knows whether it was resolving, connecting,
+    /// sending or receiving; the trace only tells a TLS handshake from the request it
+    /// carries, and the body from the head. A timeout of ureq's own clock says nothing,
+    /// and the trace says how far things got.
+    fn of_timeout(timeout: ureq::Timeout, trace: &Trace, spec: &Spec, reading_body: bool) -> Phase {
+        use ureq::Timeout;
+        let handshaking = spec.target.is_tls() && !trace.handshake;
+        match timeout {
+            Timeout::Resolve => Phase::Resolving,
+            Timeout::Connect => Phase::Connecting,
+            Timeout::SendRequest | Timeout::RecvResponse if handshaking => Phase::Handshake,
+            Timeout::SendRequest => Phase::Sending,
+            Timeout::RecvResponse if reading_body => Phase::Body,
+            Timeout::RecvResponse => Phase::Head,
+            _ => Phase::of(trace, spec, reading_body),
+        }
+    }
+
+    /// How far the trace says an exchange got, for an error that does not name its phase.
     fn of(trace: &Trace, spec: &Spec, reading_body: bool) -> Phase {
         if trace.resolved.is_none() {
             Phase::Resolving
@@ -78,7 +97,9 @@ pub(super) fn describe(
     let phase = Phase::of(trace, spec, reading_body);
     let doing = phase.doing();
     match error {
-        ureq::Error::Timeout(_) => Failure::Timeout(phase.missed(spec, &endpoint, &peer)),
+        ureq::Error::Timeout(timeout) => Failure::Timeout(
+            Phase::of_timeout(timeout, trace, spec, reading_body).missed(spec, &endpoint, &peer),
+        ),
         ureq::Error::Other(e) if e.is::<net::NoThread>() => {
             Failure::Unreachable(format!("cannot resolve {}: {e}", spec.target.host))
         }
