@@ -67,7 +67,22 @@ fn version() {
 }
 
 /// Arguments, environment, and a fragment the one-line reason must contain.
+/// Arguments, environment, and a fragment the one `error:` line must hold.
 type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
+/// Each case ends in exit 1 and one `error:` line holding its fragment.
+#[track_caller]
+fn each_is_one_error_line_saying(cases: &[Case]) {
+    for (args, env, fragment) in cases {
+        let run = run_env(args, env);
+        run.expect("error");
+        assert_eq!(run.stdout.lines().count(), 1, "{args:?}: {run:#?}");
+        assert!(
+            run.stdout.contains(fragment),
+            "{args:?} {env:?}: expected {fragment:?} in {run:#?}"
+        );
+    }
+}
 
 #[test]
 fn configuration_errors_are_one_line_and_exit_1() {
@@ -175,19 +190,7 @@ fn configuration_errors_are_one_line_and_exit_1() {
         (&[], &[("HEALTHPROBE_URL", "db:5432")], "HEALTHPROBE_URL:"),
         (&["/a b"], &[], "percent-encoded"),
     ];
-    for (args, env, fragment) in cases {
-        let run = run_env(args, env);
-        assert_eq!(run.code, Some(1), "{args:?} {env:?}: {run:#?}");
-        assert!(
-            run.stdout.starts_with("error: "),
-            "{args:?} {env:?}: {run:#?}"
-        );
-        assert_eq!(run.stdout.lines().count(), 1, "{args:?}: {run:#?}");
-        assert!(
-            run.stdout.contains(fragment),
-            "{args:?} {env:?}: expected {fragment:?} in {run:#?}"
-        );
-    }
+    each_is_one_error_line_saying(cases);
     assert!(cases.len() >= 12);
 }
 
@@ -351,15 +354,7 @@ fn mistakes_are_answered_with_the_fix() {
             "unknown variable HEALTHPROBE_FROB",
         ),
     ];
-    for (args, env, fragment) in cases {
-        let run = run_env(args, env);
-        run.expect("error");
-        assert_eq!(run.stdout.lines().count(), 1, "{args:?}: {run:#?}");
-        assert!(
-            run.stdout.contains(fragment),
-            "{args:?} {env:?}: expected {fragment:?} in {run:#?}"
-        );
-    }
+    each_is_one_error_line_saying(cases);
     // No suggestion repeats what may be a password.
     let run = run(&["user:secret@host:3000"]);
     run.expect("error");

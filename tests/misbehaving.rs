@@ -143,7 +143,7 @@ fn cases() -> Vec<Case> {
             handler: |c| c.send(&[0, 159, 146, 150, 255, 13, 10, 13, 10, 27, 91, 50, 74]),
             args: &[],
             word: "unreachable",
-            says: "",
+            says: "did not answer in HTTP/1.x",
         },
         Case {
             name: "closed before anything",
@@ -212,7 +212,7 @@ fn cases() -> Vec<Case> {
             },
             args: &["--body", "ok"],
             word: "unreachable",
-            says: "",
+            says: "did not answer in HTTP/1.x (content-length",
         },
         Case {
             name: "huge verbose head stays within the output limit",
