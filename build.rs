@@ -1,11 +1,11 @@
 //! Link options for the binary. Each linker script only adds to the default layout:
 //! `link/hot.ld` (made by `scripts/hot_text.py`) lays out the code a probe runs together,
-//! so a probe pages in ~300 KiB less of the binary in fewer faults (tests/memory.rs holds
-//! it to that); `link/discard.ld` drops unwind tables that `panic = "abort"` never uses;
+//! so a probe pages in less of the binary in fewer faults (tests/memory.rs holds it to
+//! that); `link/discard.ld` drops unwind tables that `panic = "abort"` never uses;
 //! `link/arena.ld` puts the allocator's arena after the other statics (one fault fewer).
 //! Relative relocations are packed (RELR, read by musl ≥ 1.2.4's static-PIE start-up,
-//! bundled with Rust ≥ 1.93, below Cargo.toml's rust-version): 26 KB of `.rela.dyn` become
-//! 0.4 KB, which a probe no longer reads at start. The six platforms linked by zig
+//! bundled with Rust ≥ 1.93, below Cargo.toml's rust-version), so a probe reads almost no
+//! relocations at start (docs/performance.md has the sizes). The six platforms linked by zig
 //! (`cargo zigbuild`, docs/platforms.md) keep RELA: zig's driver refuses the flag and its
 //! linker cannot pack; it also ignores the scripts, which cost nothing there.
 

@@ -34,8 +34,8 @@ impl Connection {
 }
 
 /// ureq's buffers, allocated zeroed rather than zero-filled: ureq's own `LazyBuffers`
-/// writes zeroes over all 64 KiB, a page fault per page, a quarter of a healthy probe's
-/// faults. A zeroed allocation from the arena touches no page until the socket fills it.
+/// writes zeroes over all of them, a page fault per page (docs/performance.md). A zeroed
+/// allocation from the arena touches no page until the socket fills it.
 #[derive(Debug, Default)]
 struct ProbeBuffers {
     input: Vec<u8>,

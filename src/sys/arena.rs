@@ -1,9 +1,9 @@
 //! The process's allocator: a bump arena in `.bss`, falling back to the system allocator.
 //!
 //! A probe lives for a millisecond and allocates some tens of KiB. musl's allocator maps
-//! (and, on free, unmaps) a fresh group of pages for every new size class: twelve of the
-//! 39 system calls of a healthy probe were `brk`, `mmap` and `munmap` for a few small
-//! buffers. Bumping a cursor through a static, zero-initialised region costs no system
+//! (and, on free, unmaps) a fresh group of pages for every new size class: a probe made
+//! `brk`, `mmap` and `munmap` calls for a few small buffers (docs/performance.md counts
+//! them). Bumping a cursor through a static, zero-initialised region costs no system
 //! call at all (the kernel maps `.bss` with the binary and pages it in on first touch),
 //! and packs the allocations into fewer pages. Memory is only reclaimed when the most
 //! recent allocation is freed or resized — enough for a `Vec` growing in place — and

@@ -2,8 +2,8 @@
 //!
 //! std's `main` start-up installs a stack-overflow handler (an alternate signal stack
 //! and four signal actions), polls the three standard descriptors and unblocks signals:
-//! 11 of a healthy probe's 27 system calls, undone again at exit, about a tenth of its
-//! wall time (measured with `cargo bench`). The binary therefore starts at C's `main`
+//! system calls a probe never needs, undone again at exit (docs/performance.md has what
+//! they cost). The binary therefore starts at C's `main`
 //! (`#![no_main]`) and does here the things it does need: read its arguments and the
 //! environment variables it looks at, and ignore SIGPIPE so that a closed stdout is an
 //! error to ignore rather than a death.
@@ -55,10 +55,9 @@ pub unsafe fn args(argc: c_int, argv: *const *const c_char) -> Vec<OsString> {
 ///
 /// `std::env::var_os` has libc's `getenv` compare the name with every variable, once per
 /// lookup. A probe looks up a dozen names, and a Kubernetes pod's environment holds
-/// several variables for every Service in its namespace: in a 35-variable environment
-/// those lookups were 13 % of a healthy probe's instructions (`valgrind
-/// --tool=callgrind`), and they grow with every variable. Here most variables cost one
-/// byte compared per prefix.
+/// several variables for every Service in its namespace, so the lookups grow with every
+/// variable (docs/performance.md). Here most variables cost one byte compared per
+/// prefix.
 ///
 /// # Safety
 /// `envp` must be the environment the C runtime passed to `main`: a null-terminated array
@@ -96,10 +95,9 @@ pub unsafe fn variables(envp: *const *const c_char, kept: &[&str]) -> Variables 
 /// that nothing else acts on a variable the probe does not document.
 ///
 /// ureq reads and parses eight proxy variables whenever its configuration is made, only
-/// for the probe to switch proxies off: 9 % of a healthy probe's instructions in a
-/// 35-variable environment (`valgrind --tool=callgrind`: 134 000 → 121 000), and a scan
-/// of the whole environment per variable, so more in a crowded one. The strings stay
-/// where they are; only the array libc and std search is replaced by an empty one.
+/// for the probe to switch proxies off: a scan of the whole environment per variable,
+/// so more in a crowded one (docs/performance.md). The strings stay where they are; only
+/// the array libc and std search is replaced by an empty one.
 ///
 /// # Safety
 /// No other thread may be running (nothing reads `environ` while it is written).
@@ -136,7 +134,7 @@ impl Variables {
 /// Ends the process now. libc's `exit` would run C's at-exit work, none of which a probe
 /// has (the report is written and flushed, and nothing registers at-exit handlers), and
 /// `_fini`, whose few bytes sit at the far end of the code: calling it paged in one more
-/// 64 KiB window of the binary, up to 64 KiB of peak RSS, for nothing.
+/// window of the binary, peak RSS for nothing.
 pub fn exit(code: c_int) -> ! {
     // SAFETY: _exit(2) has no preconditions; nothing is left to flush (see above).
     unsafe { _exit(code) }
