@@ -144,7 +144,7 @@ pub fn write(text: &str) {
 
 /// The report for a `--wait` stopped by SIGTERM or SIGINT, in two parts around the
 /// milliseconds waited, which only the signal handler knows (`process::exit_on_termination`).
-pub fn stopped(url: Option<String>, format: Format) -> (String, String) {
+pub(crate) fn stopped(url: Option<String>, format: Format) -> (String, String) {
     // Short, so that it fits beside the progress lines in what Docker keeps.
     let url = url.map(|url| excerpt(&escape(&url), 300));
     const REASON: &str = "the wait was stopped by a signal";
@@ -174,17 +174,17 @@ pub fn stopped(url: Option<String>, format: Format) -> (String, String) {
 /// change (then one line says that the rest is not shown). The rest of [`MAX_OUTPUT`] is
 /// the final report's.
 #[derive(Debug, Default)]
-pub struct Progress {
+pub(crate) struct Progress {
     written: usize,
 }
 
 /// What all of one run's progress lines may take: half of what Docker keeps.
-pub const MAX_PROGRESS: usize = MAX_OUTPUT / 2;
+pub(crate) const MAX_PROGRESS: usize = MAX_OUTPUT / 2;
 /// The most the line saying that further progress is not shown takes.
 const CLOSING: usize = 512;
 
 impl Progress {
-    pub fn report(&mut self, verdict: &Verdict, format: Format) {
+    pub(crate) fn report(&mut self, verdict: &Verdict, format: Format) {
         const ENOUGH: &str = "further progress is not shown";
         if self.written >= MAX_PROGRESS {
             return;

@@ -65,7 +65,7 @@ pub struct Target {
 
 /// The base a path target is joined to: the app in the same container, over `http`, the
 /// first row of `schemes`.
-pub fn default_base(port: u16, schemes: &'static [Scheme]) -> Target {
+fn default_base(port: u16, schemes: &'static [Scheme]) -> Target {
     Target {
         scheme: &schemes[0],
         host: Host::Loopback,

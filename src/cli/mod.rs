@@ -42,7 +42,7 @@ pub struct Rejected {
 /// rather than "Health check exceeded timeout".
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Between attempts of `--wait`.
-pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 const DEFAULT_PORT: u16 = 3000;
 
 /// Reads the arguments (without the program name) and the environment: `env` looks a
@@ -430,7 +430,7 @@ fn resolve_targets(
 /// namespace. No variable of ours has one of these shapes (a test walks them all). A bare
 /// `<S>_PORT` counts only with the value Kubernetes and Docker give it
 /// (`tcp://10.0.0.7:80`): `HEALTHPROBE_PORT=8080` is a mistake to report, not to ignore.
-pub fn is_service_link(name: &str, env: &dyn Fn(&str) -> Option<OsString>) -> bool {
+fn is_service_link(name: &str, env: &dyn Fn(&str) -> Option<OsString>) -> bool {
     // `<S>` is `HEALTHPROBE` and whatever follows up to the shape; the shapes are told
     // apart from the end.
     let Some(rest) = name.strip_prefix("HEALTHPROBE") else {

@@ -43,7 +43,7 @@ impl Category {
 }
 
 /// What one target's outcome is judged by.
-pub struct Judge<'a> {
+pub(crate) struct Judge<'a> {
     pub checks: &'a Checks,
     /// Server text quoted in a reason is redacted of these.
     pub secrets: &'a Secrets,
@@ -84,7 +84,7 @@ impl Verdict {
 
     /// Several targets probed together: healthy only when all are; otherwise the category
     /// of the first failing target, in the order given, and each failing one named.
-    pub fn combine(verdicts: Vec<Verdict>, elapsed: Duration) -> Verdict {
+    pub(crate) fn combine(verdicts: Vec<Verdict>, elapsed: Duration) -> Verdict {
         let url = |v: &Verdict| v.url.clone().unwrap_or_default();
         let failing: Vec<&Verdict> = verdicts
             .iter()
@@ -129,7 +129,7 @@ impl Verdict {
     }
 
     /// The one place where an exchange and the checks become a category.
-    pub fn decide(
+    pub(crate) fn decide(
         judge: &Judge,
         url: String,
         outcome: Result<Answer, Failure>,
