@@ -180,13 +180,12 @@ unsafe impl GlobalAlloc for Arena {
         // not overflow, so this layout is valid.
         let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
         // SAFETY: a valid, non-zero-size layout (realloc's contract).
+        // (Never null: `alloc` ends the run instead, see `or_exit`.)
         let new = unsafe { self.alloc(new_layout) };
-        if !new.is_null() {
-            // SAFETY: both blocks are live, distinct, and at least this long.
-            unsafe {
-                std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
-                self.dealloc(ptr, layout);
-            }
+        // SAFETY: both blocks are live, distinct, and at least this long.
+        unsafe {
+            std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+            self.dealloc(ptr, layout);
         }
         new
     }
