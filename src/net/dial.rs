@@ -22,8 +22,9 @@ pub struct Dialer {
 }
 
 impl Dialer {
-    /// Connects to the first of `addrs` that accepts, recorded in the trace.
-    pub fn dial(&self, addrs: &[SocketAddr]) -> Result<TcpStream, Error> {
+    /// Connects to the first of `addrs` that accepts, recorded in the trace; returns the
+    /// stream and the address it is connected to.
+    pub fn dial(&self, addrs: &[SocketAddr]) -> Result<(TcpStream, SocketAddr), Error> {
         let mut last: Option<io::Error> = None;
         for (i, addr) in addrs.iter().enumerate() {
             let Some(left) = self.clock.left() else { break };
@@ -34,7 +35,7 @@ impl Dialer {
                         t.peer = Some(*addr);
                         t.connected = Some(self.clock.since_start());
                     });
-                    return Ok(stream);
+                    return Ok((stream, *addr));
                 }
                 Err(e) => {
                     record(&self.trace, |t| t.refusals.push((*addr, e.kind())));
@@ -86,7 +87,7 @@ impl Connector for Dialer {
         let stream = match &self.unix_socket {
             Some(path) => Stream::Unix(self.dial_unix(path)?),
             None => {
-                let stream = self.dial(&details.addrs)?;
+                let (stream, _) = self.dial(&details.addrs)?;
                 // A TLS handshake is several small writes in a row: without NODELAY,
                 // Nagle's algorithm meets the server's delayed ACK and stalls ~40 ms. A
                 // plain request is one write, which Nagle never holds back.

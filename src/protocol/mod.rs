@@ -11,7 +11,7 @@ mod postgres;
 mod redis;
 mod verbose;
 
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -97,12 +97,9 @@ pub fn exchange(spec: &Spec, clock: Clock) -> Exchanged {
         Speak::Http { .. } => {
             http::request(spec, clock, &trace, &mut details, &mut reading_body).map(Ok)
         }
-        Speak::Connect => connect(spec, clock, &trace).and_then(|stream| {
-            let peer = stream.peer_addr().map_err(ureq::Error::Io)?;
-            Ok(Ok(Answer::Connected(peer)))
-        }),
+        Speak::Connect => connect(spec, clock, &trace).map(|(_, peer)| Ok(Answer::Connected(peer))),
         Speak::Reply { protocol, check } => connect(spec, clock, &trace)
-            .map(|stream| speak(stream, clock, &spec.secrets, protocol, check)),
+            .map(|(stream, peer)| speak(stream, peer, clock, &spec.secrets, protocol, check)),
     };
     let trace = trace.lock().map(|t| t.clone()).unwrap_or_default();
     let outcome = spoken
@@ -114,8 +111,13 @@ pub fn exchange(spec: &Spec, clock: Clock) -> Exchanged {
     Exchanged { outcome, details }
 }
 
-/// Resolve and connect, for the protocols spoken on a bare connection.
-fn connect(spec: &Spec, clock: Clock, trace: &SharedTrace) -> Result<TcpStream, ureq::Error> {
+/// Resolve and connect, for the protocols spoken on a bare connection: the stream, and
+/// the address it is connected to (known from the dial, so not asked of the kernel).
+fn connect(
+    spec: &Spec,
+    clock: Clock,
+    trace: &SharedTrace,
+) -> Result<(TcpStream, SocketAddr), ureq::Error> {
     let resolver = resolver(spec, clock, trace);
     let dialer = Dialer {
         clock,
@@ -129,14 +131,12 @@ fn connect(spec: &Spec, clock: Clock, trace: &SharedTrace) -> Result<TcpStream, 
 /// reply judged there. Its text is redacted of `secrets`, as HTTP text is.
 fn speak(
     stream: TcpStream,
+    peer: SocketAddr,
     clock: Clock,
     secrets: &Secrets,
     protocol: &'static str,
     check: Check,
 ) -> Result<Answer, Failure> {
-    let peer = stream
-        .peer_addr()
-        .map_err(|e| Failure::Unreachable(format!("the connection failed: {e}")))?;
     let mut io = Bounded::new(stream, clock);
     match check(&mut io, secrets) {
         Ok(said) => Ok(Answer::Spoke {
