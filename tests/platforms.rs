@@ -164,6 +164,16 @@ impl Platform {
         let db = TcpListener::bind("127.0.0.1:0").unwrap();
         probe(&[&format!("tcp://{}", db.local_addr().unwrap())]).expect("healthy");
         probe(&[&format!("tcp://{refused}")]).expect("unreachable");
+        // A PostgreSQL message declaring 4 GiB: refused, not a wrapped 32-bit length and an
+        // abort (the 32-bit artifacts panicked on it).
+        let huge = Server::raw(|c| {
+            let _ = std::io::Read::read(&mut c.stream, &mut [0u8; 256]);
+            c.send(b"E\xff\xff\xff\xffSFATAL\0");
+            c.hang();
+        });
+        probe(&["-t", "1s", &format!("postgres://{}", huge.addr)])
+            .expect("unreachable")
+            .says("declares a message longer than 4 KiB");
         // 5.2e36 and 52e35 are one double, compared bit for bit on every platform.
         probe(&["--json", "/n=5.2e36", &ok.url("/")]).expect("healthy");
         probe(&["--json", "/n=5.3e36", &ok.url("/")])

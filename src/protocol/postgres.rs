@@ -107,6 +107,8 @@ fn postgres_message(io: &mut Bounded, at: usize) -> Result<(u8, Vec<u8>), Unread
     if len < 4 || !first_is_known {
         return Err(FOREIGN);
     }
-    io.fill(at + 1 + len)?;
-    Ok((kind, io.got()[at + 5..at + 1 + len].to_vec()))
+    // Checked: a declared length near 4 GiB wraps a 32-bit usize past the cap's check.
+    let end = (at + 1).checked_add(len).ok_or(TOO_LONG)?;
+    io.fill(end)?;
+    Ok((kind, io.got()[at + 5..end].to_vec()))
 }
