@@ -164,10 +164,7 @@ fn plan(
     let servername = text(&flags::SERVERNAME)?;
     let cert = text(&flags::CERT)?;
     let key = text(&flags::KEY)?;
-    let insecure = cli.flag(&flags::INSECURE) || switch(env, &flags::INSECURE)?;
-    if insecure {
-        cli.given.push(&flags::INSECURE);
-    }
+    let insecure = cli.switch(env, &flags::INSECURE)?;
     let tls_options = TlsOptions {
         cacert,
         insecure,
@@ -183,6 +180,8 @@ fn plan(
     if targets.len() > 1 && unix_socket.is_some() {
         return Err("--unix-socket takes a single target".to_string());
     }
+    // The body is read only when a check needs it and the status is one it would accept.
+    let body_if = checks.need_body().then(|| checks.status.clone());
     Ok(Plan {
         targets,
         timeout,
@@ -193,7 +192,7 @@ fn plan(
             headers,
             method,
             tls,
-            body_if: None,
+            body_if,
         },
         wait,
         interval,
@@ -236,8 +235,8 @@ impl Given {
     }
 }
 
-/// A yes/no environment variable, for a switch such as `--insecure`.
-fn switch(env: &dyn Fn(&str) -> Option<OsString>, flag: &Flag) -> Result<bool, String> {
+/// A switch's yes/no environment variable (`HEALTHPROBE_INSECURE=1`).
+fn yes_or_no(env: &dyn Fn(&str) -> Option<OsString>, flag: &Flag) -> Result<bool, String> {
     let Some(name) = flag.variable else {
         return Ok(false);
     };
@@ -302,6 +301,22 @@ impl Cli {
             self.given.push(flag);
         }
         on
+    }
+
+    /// A switch that its variable may also turn on: the flag, else the variable.
+    fn switch(
+        &mut self,
+        env: &dyn Fn(&str) -> Option<OsString>,
+        flag: &'static Flag,
+    ) -> Result<bool, String> {
+        if self.flag(flag) {
+            return Ok(true);
+        }
+        let on = yes_or_no(env, flag)?;
+        if on {
+            self.given.push(flag);
+        }
+        Ok(on)
     }
 
     /// A single-valued option: the flag, else its environment variable.

@@ -29,7 +29,7 @@ pub struct Plan {
     /// `--unix-socket`: the HTTP exchange goes over this socket; the URL still gives the
     /// `Host` header and the path, as with curl.
     pub unix_socket: Option<PathBuf>,
-    /// Headers, method and TLS, for the HTTP targets.
+    /// Headers, method, TLS and when to read the body, for the HTTP targets.
     pub http: HttpSpec,
     /// `--wait`: how long to retry until healthy, and how often.
     pub wait: Option<Duration>,
@@ -46,10 +46,7 @@ impl Plan {
             unix_socket: self.unix_socket.clone(),
             secrets: self.secrets.clone(),
             verbose: self.verbosity == Verbosity::Verbose,
-            http: HttpSpec {
-                body_if: self.checks.need_body().then(|| self.checks.status.clone()),
-                ..self.http.clone()
-            },
+            http: self.http.clone(),
         }
     }
 }
