@@ -182,12 +182,20 @@ pub fn report_in_json(json: bool) {
 /// not std's "memory allocation failed" and an abort (exit 134, no verdict). Called by
 /// the allocator (`arena`) instead of returning null, so no caller has to handle it.
 pub fn out_of_memory() -> ! {
-    const TEXT: &str = "error: out of memory (the memory or address-space limit is too low \
-        for the probe: ulimit -v, a container's memory limit?)\n";
+    // One reason in both formats; written without allocating, so put together here.
+    macro_rules! reason {
+        () => {
+            "out of memory (the memory or address-space limit is too low for the probe: \
+             ulimit -v, a container's memory limit?)"
+        };
+    }
+    const TEXT: &str = concat!("error: ", reason!(), "\n");
     // The keys in the order every JSON report has them.
-    const JSON: &str = "{\"elapsed_ms\":0.0,\"healthy\":false,\"reason\":\"out of memory (the \
-        memory or address-space limit is too low for the probe: ulimit -v, a container's \
-        memory limit?)\",\"result\":\"error\",\"status\":null,\"url\":null}\n";
+    const JSON: &str = concat!(
+        "{\"elapsed_ms\":0.0,\"healthy\":false,\"reason\":\"",
+        reason!(),
+        "\",\"result\":\"error\",\"status\":null,\"url\":null}\n"
+    );
     if claim_report() {
         let text = if JSON_REPORTS.load(Ordering::Relaxed) {
             JSON
