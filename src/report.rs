@@ -189,24 +189,23 @@ impl Progress {
         if self.written >= MAX_PROGRESS {
             return;
         }
+        const PREFIX: &str = "waiting: ";
+        // A line of at most `room` bytes, prefix included.
         let line = |verdict: &Verdict, room: usize| match format {
-            Format::Text => format!("waiting: {}", text(verdict, &[], room)),
+            Format::Text => format!("{PREFIX}{}", text(verdict, &[], room - PREFIX.len())),
             Format::Json => json(verdict, &[], true, room),
         };
         let next = line(verdict, MAX_PROGRESS / 2);
-        // The closing line, whatever the last URL and reason were, takes at most this much.
-        let ending = line(
-            &Verdict {
+        // Room is kept for the closing line, which is made only when it is due.
+        let line = if self.written + next.len() + CLOSING > MAX_PROGRESS {
+            self.written = MAX_PROGRESS;
+            let ending = Verdict {
                 reason: ENOUGH.to_string(),
                 details: Vec::new(),
                 targets: Vec::new(),
                 ..verdict.clone()
-            },
-            CLOSING,
-        );
-        let line = if self.written + next.len() + ending.len() > MAX_PROGRESS {
-            self.written = MAX_PROGRESS;
-            ending
+            };
+            line(&ending, CLOSING)
         } else {
             self.written += next.len();
             next
