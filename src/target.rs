@@ -15,6 +15,9 @@ pub enum Speak {
     Http { tls: bool },
     /// Nothing at all: healthy when a TCP connection is accepted.
     Connect,
+    /// The gRPC health service (`grpc.health.v1.Health/Check`) over HTTP/2; `tls` for
+    /// `grpcs://` (the `tls` build). The URL's path names the service asked about.
+    Grpc { tls: bool },
     /// A server's own first bytes (`protocol`, as reports name it), judged by `check`.
     Reply {
         protocol: &'static str,
@@ -93,10 +96,10 @@ impl Target {
         };
         let asked = scheme.to_ascii_lowercase();
         let Some(scheme) = schemes.iter().find(|s| s.names.contains(&asked.as_str())) else {
-            if asked == "https" {
+            if asked == "https" || asked == "grpcs" {
                 return Err(format!(
-                    "{:?}: https:// targets need a build with the `tls` feature \
-                     (cargo build --release --features tls)",
+                    "{:?}: {asked}:// targets need a build with the `tls` feature \
+                     (cargo build --release --features tls, or the -tls artifact)",
                     shorten(text)
                 ));
             }
@@ -126,14 +129,23 @@ impl Target {
         };
         let name = scheme.name();
         let explicit_port = port.is_some();
-        // Only HTTP has a path; elsewhere a database name or options would suggest a login,
-        // which these checks never make.
-        let (port, shape) = match (port.or(scheme.port), scheme.port) {
-            (Some(port), Some(_)) => (port, format!("{name}://HOST[:PORT], nothing after it")),
-            (Some(port), None) => (port, format!("{name}://HOST:PORT")),
-            (None, _) => (0, format!("{name}://HOST:PORT")),
+        // Only HTTP has a path, and gRPC a service name; elsewhere a database name or
+        // options would suggest a login, which these checks never make.
+        let after = match scheme.speak {
+            Speak::Grpc { .. } => "[/SERVICE]",
+            _ => ", nothing after it",
         };
-        if port == 0 || (!matches!(scheme.speak, Speak::Http { .. }) && path != "/") {
+        let (port, shape) = match (port.or(scheme.port), scheme.port) {
+            (Some(port), Some(_)) => (port, format!("{name}://HOST[:PORT]{after}")),
+            (Some(port), None) => (port, format!("{name}://HOST:PORT{after}")),
+            (None, _) => (0, format!("{name}://HOST:PORT{after}")),
+        };
+        let path_fits = match scheme.speak {
+            Speak::Http { .. } => true,
+            Speak::Grpc { .. } => is_service(&path),
+            _ => path == "/",
+        };
+        if port == 0 || !path_fits {
             return Err(format!(
                 "{:?}: a {name}:// target is {shape}",
                 shorten(text)
@@ -148,13 +160,28 @@ impl Target {
         })
     }
 
+    /// Whether TLS is spoken (`https://`, `grpcs://`): TLS options apply to these only.
     pub fn is_tls(&self) -> bool {
-        matches!(self.scheme.speak, Speak::Http { tls: true })
+        matches!(
+            self.scheme.speak,
+            Speak::Http { tls: true } | Speak::Grpc { tls: true }
+        )
     }
 
-    /// Whether HTTP is spoken: HTTP options apply to these targets only.
+    /// Whether HTTP/1.1 is spoken: the options about its response apply to these only.
     pub fn is_http(&self) -> bool {
         matches!(self.scheme.speak, Speak::Http { .. })
+    }
+
+    /// Whether a request with headers is sent (HTTP, and gRPC's metadata): `-H`,
+    /// `--secret-header` and `--unix-socket` apply to these only.
+    pub fn has_request(&self) -> bool {
+        matches!(self.scheme.speak, Speak::Http { .. } | Speak::Grpc { .. })
+    }
+
+    /// The gRPC service asked about: the path without its `/` (empty: the whole server).
+    pub fn service(&self) -> &str {
+        self.path.strip_prefix('/').unwrap_or(&self.path)
     }
 
     /// `host:port` as shown in reasons: `127.0.0.1:3000`, `[::1]:3000`.
@@ -172,6 +199,11 @@ impl Target {
     /// target's own address, as curl's `--resolve` does.
     pub fn url_for(&self, host: &str) -> String {
         let scheme = self.scheme.name();
+        if matches!(self.scheme.speak, Speak::Grpc { .. }) {
+            let service = self.service();
+            let slash = if service.is_empty() { "" } else { "/" };
+            return format!("{scheme}://{host}:{}{slash}{service}", self.port);
+        }
         if !self.is_http() {
             return format!("{scheme}://{host}:{}", self.port);
         }
@@ -183,11 +215,22 @@ impl Target {
     }
 }
 
+/// A gRPC service name after the `/`: a fully qualified protobuf name
+/// (`orders.v1.Orders`), or nothing for the server as a whole. A query, a second `/` or
+/// a percent sign is refused rather than guessed at.
+fn is_service(path: &str) -> bool {
+    let name = path.strip_prefix('/').unwrap_or(path);
+    name.len() <= 255
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 /// Why a URL with userinfo is refused, in the terms of its scheme; it quotes nothing of
 /// the URL.
 fn credentials(scheme: &Scheme) -> String {
     let name = scheme.name();
-    if !matches!(scheme.speak, Speak::Http { .. }) {
+    if !matches!(scheme.speak, Speak::Http { .. } | Speak::Grpc { .. }) {
         format!(
             "credentials in the URL: a {name}:// target takes none (it logs in to nothing, \
              only asks whether the server accepts connections); remove `user:password@`"

@@ -202,13 +202,13 @@ fn https_and_tls_options_need_the_tls_build() {
         .says("`tls` feature");
     run(&["--insecure", "http://127.0.0.1:1/"])
         .expect("error")
-        .says("https:// targets only");
+        .says("https:// and grpcs:// targets only");
     run_env(
         &["http://127.0.0.1:1/"],
         &[("HEALTHPROBE_CACERT", "/ca.pem")],
     )
     .expect("error")
-    .says("--cacert applies to https:// targets only");
+    .says("--cacert applies to https:// and grpcs:// targets only");
     run_env(&[], &[("HEALTHPROBE_INSECURE", "maybe")])
         .expect("error")
         .says("HEALTHPROBE_INSECURE");
@@ -379,7 +379,7 @@ fn http_options_with_no_http_target_are_errors() {
             vec!["-H", "X-A: b", target],
             vec!["--method", "HEAD", target],
         ] {
-            run(&args).expect("error").says("for http:// targets");
+            run(&args).expect("error").says("for http://");
         }
         run_env(&[target], &[("HEALTHPROBE_STATUS", "500")])
             .expect("error")
@@ -483,9 +483,15 @@ fn every_row_of_the_option_table_is_parsed_documented_and_checked() {
                 said.expect("error")
                     .says(&format!("{}: for http:// targets", flag.long()));
             }
-            For::Https => {
+            For::Request => {
                 said.expect("error")
-                    .says(&format!("{} applies to https:// targets only", flag.long()));
+                    .says(&format!("{}: for http:// and grpc:// targets", flag.long()));
+            }
+            For::Tls => {
+                said.expect("error").says(&format!(
+                    "{} applies to https:// and grpcs:// targets only",
+                    flag.long()
+                ));
             }
             For::Any => {}
         }

@@ -392,7 +392,7 @@ fn database_targets_take_no_http_options_and_no_path() {
         ),
         (
             vec!["-H", "X: y", "redis://127.0.0.1"],
-            "for http:// targets",
+            "for http:// and grpc:// targets",
         ),
         (
             vec!["postgres://127.0.0.1:5432/mydb"],

@@ -26,7 +26,7 @@ fn deadline(command: &[Yaml]) -> Duration {
     let args: Vec<&str> = command.iter().map(|a| a.as_str().unwrap()).collect();
     assert_eq!(args[0], "/usr/local/bin/healthprobe");
     args.iter()
-        .position(|a| *a == "--timeout")
+        .position(|a| *a == "--timeout" || *a == "-t")
         .map(|i| duration::parse(args[i + 1]).unwrap())
         .unwrap_or(healthprobe::cli::DEFAULT_TIMEOUT)
 }
@@ -53,7 +53,7 @@ fn kubernetes_probes_give_the_probe_time_to_report() {
             }
         }
     }
-    assert_eq!(probes, 2, "a liveness and a readiness probe");
+    assert_eq!(probes, 3, "the app's liveness and readiness probes, and a gRPC one");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use healthprobe::cli::{self as args, Command};
 use healthprobe::duration;
 use healthprobe::judge::checks::{Checks, JsonCheck};
 use healthprobe::judge::status::StatusSet;
-use healthprobe::judge::verdict::{Category, Verdict};
+use healthprobe::judge::verdict::{Category, Status, Verdict};
 use healthprobe::protocol::SCHEMES;
 use healthprobe::protocol::http::header::Header;
 use healthprobe::report::{self, Format, MAX_OUTPUT, Verbosity};
@@ -144,7 +144,7 @@ proptest! {
             category: Category::Unhealthy,
             reason,
             url: Some("http://127.0.0.1:3000/health".to_string()),
-            status: Some(503),
+            status: Some(Status::Http(503)),
             elapsed: Duration::from_millis(3),
             details: vec![detail; 3],
             targets: Vec::new(),

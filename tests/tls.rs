@@ -158,7 +158,7 @@ fn tls_configuration_errors() {
         (vec!["--servername", "bad name", url], "not a host name"),
         (
             vec!["--cacert", ca.as_str(), "http://127.0.0.1:1/"],
-            "https:// targets only",
+            "https:// and grpcs:// targets only",
         ),
     ] {
         let run = probe(&args, &[]);

@@ -8,10 +8,12 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum For {
     Any,
-    /// `http://` and `https://` targets.
+    /// `http://` and `https://` targets: what is judged of an HTTP response.
     Http,
-    /// `https://` targets (the `tls` build).
-    Https,
+    /// Targets that send a request with headers: HTTP's, and gRPC's (its metadata).
+    Request,
+    /// `https://` and `grpcs://` targets (the `tls` build).
+    Tls,
 }
 
 /// One option.
@@ -118,22 +120,22 @@ pub static JSON: Flag = Flag {
     )
 };
 pub static HEADER: Flag = Flag {
-    applies: For::Http,
+    applies: For::Request,
     repeats: true,
     ..flag(
         "-H, --header",
         "'Name: value'",
-        "extra request header, Host included (repeatable)",
+        "extra request header or gRPC metadata, Host included (repeatable)",
     )
 };
 pub static SECRET_HEADER: Flag = Flag {
-    applies: For::Http,
+    applies: For::Request,
     repeats: true,
     ..flag(
         "--secret-header",
         "'Name:/path'",
         "header whose value is read from a file, never printed (repeatable)\n\
-         headers, secret ones included, go to every HTTP target of the run",
+         headers, secret ones included, go to every HTTP and gRPC target",
     )
 };
 pub static METHOD: Flag = Flag {
@@ -156,7 +158,7 @@ pub static FORMAT: Flag = Flag {
 };
 pub static UNIX_SOCKET: Flag = Flag {
     variable: Some("HEALTHPROBE_UNIX_SOCKET"),
-    applies: For::Http,
+    applies: For::Request,
     ..flag(
         "--unix-socket",
         "PATH",
@@ -188,7 +190,7 @@ pub static VERSION: Flag = Flag {
 };
 pub static CACERT: Flag = Flag {
     variable: Some("HEALTHPROBE_CACERT"),
-    applies: For::Https,
+    applies: For::Tls,
     ..flag(
         "--cacert",
         "FILE",
@@ -197,12 +199,12 @@ pub static CACERT: Flag = Flag {
 };
 pub static INSECURE: Flag = Flag {
     variable: Some("HEALTHPROBE_INSECURE"),
-    applies: For::Https,
+    applies: For::Tls,
     ..flag("--insecure", "", "do not verify the server's certificate")
 };
 pub static SERVERNAME: Flag = Flag {
     variable: Some("HEALTHPROBE_SERVERNAME"),
-    applies: For::Https,
+    applies: For::Tls,
     ..flag(
         "--servername",
         "NAME",
@@ -211,7 +213,7 @@ pub static SERVERNAME: Flag = Flag {
 };
 pub static CERT: Flag = Flag {
     variable: Some("HEALTHPROBE_CERT"),
-    applies: For::Https,
+    applies: For::Tls,
     ..flag(
         "--cert",
         "FILE",
@@ -220,7 +222,7 @@ pub static CERT: Flag = Flag {
 };
 pub static KEY: Flag = Flag {
     variable: Some("HEALTHPROBE_KEY"),
-    applies: For::Https,
+    applies: For::Tls,
     ..flag("--key", "FILE", "its private key (PEM)")
 };
 

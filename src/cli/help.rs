@@ -55,12 +55,12 @@ pub fn text() -> String {
     out.push_str("\nOPTIONS (flag wins over its environment variable):\n");
     FLAGS
         .iter()
-        .filter(|f| f.applies != For::Https)
+        .filter(|f| f.applies != For::Tls)
         .for_each(|f| line(&mut out, f));
-    out.push_str("\nHTTPS (builds with the `tls` feature; https:// targets only):\n");
+    out.push_str("\nTLS (builds with the `tls` feature; https:// and grpcs:// targets only):\n");
     FLAGS
         .iter()
-        .filter(|f| f.applies == For::Https)
+        .filter(|f| f.applies == For::Tls)
         .for_each(|f| line(&mut out, f));
     out.push_str(TAIL);
     out

@@ -17,8 +17,8 @@ use crate::judge::status::StatusSet;
 use crate::probe::Plan;
 use crate::protocol::SCHEMES;
 use crate::protocol::http::header::{self, Header};
-use crate::protocol::http::tls::{self, TlsOptions};
 use crate::protocol::http::{HttpSpec, Method};
+use crate::protocol::tls::{self, TlsOptions};
 use crate::report::{Format, Verbosity};
 use crate::target::{self, Target};
 use flags::{FLAGS, Flag, For, Keys};
@@ -212,8 +212,17 @@ fn applies(given: &[&'static Flag], targets: &[Target]) -> Result<(), String> {
                     flag.long()
                 ));
             }
-            For::Https if !targets.iter().any(Target::is_tls) => {
-                return Err(format!("{} applies to https:// targets only", flag.long()));
+            For::Request if !targets.iter().any(Target::has_request) => {
+                return Err(format!(
+                    "{}: for http:// and grpc:// targets, not tcp:// or a database's",
+                    flag.long()
+                ));
+            }
+            For::Tls if !targets.iter().any(Target::is_tls) => {
+                return Err(format!(
+                    "{} applies to https:// and grpcs:// targets only",
+                    flag.long()
+                ));
             }
             _ => {}
         }

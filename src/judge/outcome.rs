@@ -9,6 +9,8 @@ pub enum Answer {
     Http(Reply),
     /// A TCP connection was accepted (`tcp://` targets), from this address.
     Connected(SocketAddr),
+    /// A gRPC server answered the health check (`grpc://`, `grpcs://`).
+    Grpc(Health),
     /// A server answered the first bytes of its protocol (`crate::protocol`).
     Spoke {
         peer: SocketAddr,
@@ -61,5 +63,17 @@ pub struct Said {
     /// Accepting connections.
     pub ready: bool,
     /// In words, with the server's own text (redacted and escaped) where it gave one.
+    pub what: String,
+}
+
+/// A gRPC health answer, judged there.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Health {
+    /// The serving status's name (`SERVING`, `NOT_SERVING`, …), or the failed call's
+    /// status code's (`NOT_FOUND`, `UNIMPLEMENTED`, …).
+    pub status: &'static str,
+    /// `SERVING`.
+    pub ready: bool,
+    /// What follows `STATUS from URL` in a reason: the service, `grpc-message`.
     pub what: String,
 }

@@ -42,6 +42,24 @@ impl Category {
     }
 }
 
+/// What a server answered, as a JSON report's `status` gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// An HTTP status code: `200`.
+    Http(u16),
+    /// A gRPC health answer: `"SERVING"`, `"NOT_SERVING"`, `"NOT_FOUND"`, …
+    Grpc(&'static str),
+}
+
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, to: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Status::Http(code) => to.serialize_u16(*code),
+            Status::Grpc(name) => to.serialize_str(name),
+        }
+    }
+}
+
 /// What one target's outcome is judged by.
 pub(crate) struct Judge<'a> {
     pub checks: &'a Checks,
@@ -60,7 +78,8 @@ pub struct Verdict {
     /// What follows the category word in the text report.
     pub reason: String,
     pub url: Option<String>,
-    pub status: Option<u16>,
+    /// The HTTP status, or a gRPC health answer's status name; in JSON as `status`.
+    pub status: Option<Status>,
     pub elapsed: Duration,
     /// Extra lines for `--verbose`.
     pub details: Vec<String>,
@@ -181,8 +200,25 @@ impl Verdict {
                         format!("{protocol} at {peer} ({url}): {what}{took}"),
                     )
                 }
+                Ok(Answer::Grpc(health)) => {
+                    let status = Some(Status::Grpc(health.status));
+                    let name = health.status;
+                    match (health.ready, silent) {
+                        (true, true) => (Category::Healthy, status, String::new()),
+                        (true, false) => (
+                            Category::Healthy,
+                            status,
+                            format!("{name} from {url} in {}", duration::human(elapsed)),
+                        ),
+                        (false, _) => (
+                            Category::Unhealthy,
+                            status,
+                            format!("{name} from {url}{}", health.what),
+                        ),
+                    }
+                }
                 Ok(Answer::Http(answer)) => {
-                    let status = Some(answer.status);
+                    let status = Some(Status::Http(answer.status));
                     let head = || format!("{} from {url}", answer.status_line());
                     if !judge.checks.status.accepts(answer.status) {
                         let accepted = &judge.checks.status;

@@ -22,6 +22,7 @@ pub use dial::Dialer;
 pub use resolve::{Host, HostResolver, NoThread};
 #[cfg(feature = "tls")]
 pub use transport::Handshaken;
+pub use transport::Stream;
 
 /// Bytes for the request head (ureq sends a larger one in pieces).
 pub const OUTPUT_BUFFER: usize = 32 * 1024;

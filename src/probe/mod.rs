@@ -85,7 +85,8 @@ fn once(plan: &Plan, timeout: Duration) -> Verdict {
         // Every thread runs before any target is probed here, and is joined only after.
         let probed: Vec<_> = running
             .into_iter()
-            .map(|thread| thread.map_err(|target| in_turn(plan, target, clock, timeout)))
+            // Boxed: a verdict is large, and this is the rare path.
+            .map(|thread| thread.map_err(|target| Box::new(in_turn(plan, target, clock, timeout))))
             .collect();
         probed
             .into_iter()
@@ -93,7 +94,7 @@ fn once(plan: &Plan, timeout: Duration) -> Verdict {
                 Ok(thread) => thread
                     .join()
                     .unwrap_or_else(|_| Verdict::config_error("a probe thread failed".to_string())),
-                Err(probed_here) => probed_here,
+                Err(probed_here) => *probed_here,
             })
             .collect()
     });

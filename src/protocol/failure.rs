@@ -124,7 +124,7 @@ pub(super) fn describe(
         }
         #[cfg(feature = "tls")]
         ureq::Error::Rustls(e) => {
-            Failure::Unreachable(super::http::tls::describe(&e, &peer).unwrap_or_default())
+            Failure::Unreachable(super::tls::describe(&e, &peer).unwrap_or_default())
         }
         ureq::Error::Protocol(e) => Failure::Unreachable(format!(
             "{peer} did not answer in HTTP/1.x ({})",
@@ -145,7 +145,7 @@ pub(super) fn describe(
 /// A TLS failure (certificate, alert) carried in an I/O error, in words.
 fn tls_failure(e: &io::Error, peer: &str) -> Option<String> {
     #[cfg(feature = "tls")]
-    return super::http::tls::describe(e.get_ref()?, peer);
+    return super::tls::describe(e.get_ref()?, peer);
     #[cfg(not(feature = "tls"))]
     {
         let _ = (e, peer);

@@ -1,14 +1,16 @@
 //! Speaking to one target: one dispatch on its scheme, then HTTP through ureq
-//! ([`http`]), a bare connection (`tcp://`), or a server's own first bytes
+//! ([`http`]), gRPC health over HTTP/2 ([`grpc`]), a bare connection (`tcp://`), or a server's own first bytes
 //! ([`postgres`], [`redis`], [`mysql`]) on the bounded reader every protocol shares. Each
 //! sees only its part of the target's [`Spec`]; what went wrong is put into the words of
 //! its phase ([`failure`]); [`crate::judge`] turns the outcome into a category.
 
 mod failure;
+mod grpc;
 pub mod http;
 mod mysql;
 mod postgres;
 mod redis;
+pub mod tls;
 mod verbose;
 
 use std::net::{SocketAddr, TcpStream};
@@ -16,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use crate::judge::outcome::{Answer, Failure};
-use crate::net::{Bounded, Clock, Dialer, HostResolver, SharedTrace, Trace, Unread};
+use crate::net::{self, Bounded, Clock, Dialer, HostResolver, SharedTrace, Stream, Trace, Unread};
 use crate::sanitize::Secrets;
 use crate::target::{Check, Scheme, Speak, Target};
 
@@ -34,6 +36,19 @@ pub static SCHEMES: &[Scheme] = &[
         names: &["https"],
         port: Some(443),
         speak: Speak::Http { tls: true },
+    },
+    // HTTP/2's own ports, as grpc-go assumes 443 for a target without one; gRPC services
+    // mostly listen elsewhere (50051 is common), so the port is usually given.
+    Scheme {
+        names: &["grpc"],
+        port: Some(80),
+        speak: Speak::Grpc { tls: false },
+    },
+    #[cfg(feature = "tls")]
+    Scheme {
+        names: &["grpcs"],
+        port: Some(443),
+        speak: Speak::Grpc { tls: true },
     },
     Scheme {
         names: &["tcp"],
@@ -97,9 +112,16 @@ pub fn exchange(spec: &Spec, clock: Clock) -> Exchanged {
         Speak::Http { .. } => {
             http::request(spec, clock, &trace, &mut details, &mut reading_body).map(Ok)
         }
+        Speak::Grpc { .. } => grpc::call(spec, clock, &trace, &mut details),
         Speak::Connect => connect(spec, clock, &trace).map(|(_, peer)| Ok(Answer::Connected(peer))),
-        Speak::Reply { protocol, check } => connect(spec, clock, &trace)
-            .map(|(stream, peer)| speak(stream, peer, clock, &spec.secrets, protocol, check)),
+        Speak::Reply { protocol, check } => connect(spec, clock, &trace).map(|(stream, peer)| {
+            let mut io = Bounded::new(Stream::Tcp(stream), clock);
+            let judged = speak(&mut io, peer, &spec.secrets, protocol, check);
+            if let Some(at) = io.first_byte() {
+                net::record(&trace, |t| t.first_byte = Some(at));
+            }
+            judged
+        }),
     };
     let trace = trace.lock().map(|t| t.clone()).unwrap_or_default();
     let outcome = spoken
@@ -130,15 +152,13 @@ fn connect(
 /// A server's first bytes in its own protocol (`check`), on the bounded reader, and its
 /// reply judged there. Its text is redacted of `secrets`, as HTTP text is.
 fn speak(
-    stream: TcpStream,
+    io: &mut Bounded,
     peer: SocketAddr,
-    clock: Clock,
     secrets: &Secrets,
     protocol: &'static str,
     check: Check,
 ) -> Result<Answer, Failure> {
-    let mut io = Bounded::new(stream, clock);
-    match check(&mut io, secrets) {
+    match check(io, secrets) {
         Ok(said) => Ok(Answer::Spoke {
             peer,
             protocol,

@@ -4,7 +4,6 @@
 
 pub mod header;
 pub(super) mod lines;
-pub mod tls;
 
 use std::io::Read;
 
@@ -12,12 +11,12 @@ use ureq::Agent;
 use ureq::http::Response;
 
 use super::Spec;
+use super::tls::Tls;
 use crate::judge::checks::BODY_CAP;
 use crate::judge::outcome::{Answer, Body, Reply};
 use crate::judge::status::StatusSet;
 use crate::net::{self, Clock, Dialer, SharedTrace};
 use header::Header;
-use tls::Tls;
 
 /// What only an HTTP exchange uses.
 #[derive(Clone, Default)]

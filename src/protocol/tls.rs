@@ -1,6 +1,7 @@
-//! HTTPS options (`--cacert`, `--insecure`, `--servername`, `--cert`, `--key`), their files,
-//! and certificate problems put into words. TLS itself is ureq's rustls, compiled in only
-//! with the `tls` feature; without it every option here is a configuration error.
+//! TLS options (`--cacert`, `--insecure`, `--servername`, `--cert`, `--key`) for `https://`
+//! and `grpcs://`, their files, and certificate problems put into words. TLS itself is
+//! rustls (ureq's for HTTPS), compiled in only with the `tls` feature; without it every
+//! option here is a configuration error.
 
 use std::fmt;
 
@@ -114,6 +115,105 @@ fn build(options: &TlsOptions) -> Result<Tls, String> {
         insecure: options.insecure,
         servername: options.servername.clone(),
     })
+}
+
+/// The rustls configuration of a `grpcs://` call, made from the same options as
+/// ureq's (roots, `--insecure`, client certificate), offering ALPN `h2`: ureq speaks
+/// HTTP/1.1 and offers none, and gRPC servers refuse a TLS client that does not offer it.
+#[cfg(feature = "tls")]
+pub fn h2_config(tls: &Tls) -> Result<std::sync::Arc<rustls::ClientConfig>, String> {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use std::sync::Arc;
+    use ureq::tls::RootCerts;
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(rustls::ALL_VERSIONS)
+        .map_err(|e| format!("TLS: {e}"))?;
+    let config = &tls.config;
+    let builder = if config.disable_verification() {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Unverified(provider)))
+    } else {
+        let mut roots = rustls::RootCertStore::empty();
+        match config.root_certs() {
+            RootCerts::Specific(certs) => {
+                roots
+                    .add_parsable_certificates(certs.iter().map(|c| CertificateDer::from(c.der())));
+            }
+            _ => roots.roots = webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        }
+        builder.with_root_certificates(roots)
+    };
+    let mut h2 = match config.client_cert() {
+        Some(client) => {
+            let chain = (client.certs().iter())
+                .map(|c| CertificateDer::from(c.der()).into_owned())
+                .collect();
+            let key = PrivateKeyDer::try_from(client.private_key().der())
+                .map_err(|e| format!("--key: {e}"))?
+                .clone_key();
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| format!("--cert/--key: {e}"))?
+        }
+        None => builder.with_no_client_auth(),
+    };
+    h2.alpn_protocols = vec![b"h2".to_vec()];
+    Ok(Arc::new(h2))
+}
+
+/// `--insecure`: any certificate is accepted; the handshake's signatures are still
+/// checked, so the session is at least with the holder of the certificate shown.
+#[cfg(feature = "tls")]
+#[derive(Debug)]
+struct Unverified(std::sync::Arc<rustls::crypto::CryptoProvider>);
+
+#[cfg(feature = "tls")]
+impl rustls::client::danger::ServerCertVerifier for Unverified {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 /// Puts a TLS failure into words, when `error` is one.
