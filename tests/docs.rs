@@ -53,7 +53,10 @@ fn kubernetes_probes_give_the_probe_time_to_report() {
             }
         }
     }
-    assert_eq!(probes, 3, "the app's liveness and readiness probes, and a gRPC one");
+    assert_eq!(
+        probes, 3,
+        "the app's liveness and readiness probes, and a gRPC one"
+    );
 }
 
 #[test]
