@@ -21,6 +21,8 @@ TARGET (first match wins):
     postgres://HOST[:PORT]    is PostgreSQL accepting connections? (as pg_isready; also postgresql://, default 5432)
     redis://HOST[:PORT]       is Redis answering PING? (default 6379)
     mysql://HOST[:PORT]       is MySQL/MariaDB greeting? (also mariadb://, default 3306)
+    grpc://HOST:PORT[/SVC]    is gRPC service SVC (or the whole server) SERVING? (grpc.health.v1;
+                              grpcs:// with `tls`; -H adds metadata)
     /PATH                     joined to http://127.0.0.1:$PORT ([::1] if 127.0.0.1 refuses)
     (omitted)                 $HEALTHPROBE_URL, else http://127.0.0.1:$PORT/health
     Several TARGETs are probed at once; healthy only when all are.
@@ -36,8 +38,8 @@ ENVIRONMENT:
 
 EXIT STATUS (the first word of the report is the category):
     0  healthy      the status is accepted and every body check holds
-    1  unhealthy    the server answered, but the status or a body check failed
-    1  unreachable  no usable HTTP answer (refused, reset, unknown name, not HTTP)
+    1  unhealthy    the server answered, but the status or a body check failed, or not SERVING
+    1  unreachable  no usable answer (refused, reset, unknown name, another protocol)
     1  timeout      the deadline passed
     1  error        the configuration is wrong
 

@@ -13,9 +13,10 @@ use crate::sanitize::Secrets;
 pub enum Category {
     /// The status is accepted and every body check holds.
     Healthy,
-    /// The server answered, but the status or a body check failed.
+    /// The server answered, but the status or a body check failed (a database not
+    /// accepting connections, a gRPC service not SERVING).
     Unhealthy,
-    /// No usable HTTP answer: unknown name, refused, reset, not HTTP.
+    /// No usable answer: unknown name, refused, reset, another protocol.
     Unreachable,
     /// The deadline passed.
     Timeout,
