@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 mod support;
 
 const RSS_RUNS: usize = 30;
+/// The row of a gRPC health check of the same nginx, compared with the HTTP row.
+const GRPC_ROW: &str = "healthprobe, grpc:// (nginx, HTTP/2)";
 const WARM_UP: usize = 10;
 
 struct Tool {
@@ -44,13 +46,17 @@ fn main() {
     let launcher = build_launcher(&work);
     let floor = build_floor(&work);
     let ca = write_certificates(&work);
-    let (url, https, _server) = start_server(&work);
+    let (url, https, grpc, _server) = start_server(&work);
     let probe = env!("CARGO_BIN_EXE_healthprobe").to_string();
 
     let mut tools = vec![tool(
         "healthprobe",
         vec![probe.clone(), "-q".into(), url.clone()],
     )];
+    match grpc {
+        Some(grpc) => tools.push(tool(GRPC_ROW, vec![probe.clone(), "-q".into(), grpc])),
+        None => eprintln!("no grpc:// row: the in-process server speaks HTTP/1.1 only"),
+    }
     match https {
         Some(https) => {
             let tls = support::tls_binary().display().to_string();
@@ -246,13 +252,21 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Plain and (with nginx) TLS URLs of `/health`.
-fn start_server(work: &Path) -> (String, Option<String>, Server) {
+/// Plain and (with nginx) TLS URLs of `/health`, and (with nginx) a gRPC health target.
+fn start_server(work: &Path) -> (String, Option<String>, Option<String>, Server) {
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}/health");
     if let Some(nginx) = which("nginx") {
         let tls_port = free_port();
         let https = format!("https://127.0.0.1:{tls_port}/health");
+        let h2_port = free_port();
+        let grpc = format!("grpc://127.0.0.1:{h2_port}");
+        // The health answer, SERVING, as a file nginx serves over cleartext HTTP/2 with
+        // grpc-status 0 in the trailers: a gRPC server's answer at nginx's cost. nginx
+        // refuses POST for a file (405); error_page turns that into the file itself.
+        let answer = work.join("grpc/grpc.health.v1.Health");
+        std::fs::create_dir_all(&answer).unwrap();
+        std::fs::write(answer.join("Check"), [0, 0, 0, 0, 2, 0x08, 1]).unwrap();
         let dir = work.display();
         let conf = format!(
             "daemon off; master_process off; worker_processes 1; pid {dir}/nginx.pid;
@@ -267,6 +281,13 @@ fn start_server(work: &Path) -> (String, Option<String>, Server) {
                  listen 127.0.0.1:{tls_port} ssl;
                  ssl_certificate {dir}/server.pem; ssl_certificate_key {dir}/server.key;
                  location = /health {{ default_type application/json; return 200 '{{\"status\":\"ok\"}}'; }}
+               }}
+               server {{
+                 listen 127.0.0.1:{h2_port} http2;
+                 location = /grpc.health.v1.Health/Check {{
+                   root {dir}/grpc; default_type application/grpc;
+                   add_trailer grpc-status 0 always; error_page 405 =200 $uri;
+                 }}
                }}
              }}"
         );
@@ -290,8 +311,8 @@ fn start_server(work: &Path) -> (String, Option<String>, Server) {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        eprintln!("server: nginx on {url} and {https}");
-        return (url, Some(https), server);
+        eprintln!("server: nginx on {url}, {https} and {grpc}");
+        return (url, Some(https), Some(grpc), server);
     }
     let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
     std::thread::spawn(move || {
@@ -304,7 +325,7 @@ fn start_server(work: &Path) -> (String, Option<String>, Server) {
         }
     });
     eprintln!("server: in-process (nginx not installed) on {url}");
-    (url, None, Server::InProcess)
+    (url, None, None, Server::InProcess)
 }
 
 fn which(program: &str) -> Option<String> {
@@ -362,6 +383,13 @@ fn report(tools: &[Tool], skipped: &[String], runs: usize, probe: &str, floor: &
             ratio(&ours.wall_us, &tool.wall_us),
             ratio(&ours.cpu_us, &tool.cpu_us),
             ratio(&ours.rss_kib, &tool.rss_kib),
+        );
+    }
+    if let Some(grpc) = tools.iter().find(|t| t.name == GRPC_ROW) {
+        println!(
+            "\ngrpc:// / http:// of the same nginx: wall {}, CPU {}",
+            ratio(&grpc.wall_us, &ours.wall_us),
+            ratio(&grpc.cpu_us, &ours.cpu_us)
         );
     }
     for s in skipped {
