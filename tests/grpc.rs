@@ -14,8 +14,9 @@ use std::sync::mpsc::{Receiver, channel};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use support::h2::{SETTINGS, frame, peer, read_request, response_headers, trailers};
 use support::pki::Pki;
-use support::{Conn, Run, Server, refused_port, run, run_command, scratch_dir, skip, which};
+use support::{Run, Server, refused_port, run, run_command, scratch_dir, skip, which};
 
 const SUPPORT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support");
 
@@ -474,76 +475,7 @@ fn tls_without_alpn_h2_is_unreachable() {
         .says("did not choose HTTP/2 in the TLS handshake (no ALPN h2)");
 }
 
-// Scripted HTTP/2 peers.
-
-const SETTINGS: u8 = 4;
-
-fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
-    let mut out = (payload.len() as u32).to_be_bytes()[1..].to_vec();
-    out.extend_from_slice(&[kind, flags]);
-    out.extend_from_slice(&stream.to_be_bytes());
-    out.extend_from_slice(payload);
-    out
-}
-
-/// An HPACK literal field without indexing, new name, no Huffman code.
-fn literal(out: &mut Vec<u8>, name: &str, value: &[u8]) {
-    out.push(0);
-    for bytes in [name.as_bytes(), value] {
-        assert!(bytes.len() < 127);
-        out.push(bytes.len() as u8);
-        out.extend_from_slice(bytes);
-    }
-}
-
-/// Reads the client's preface and frames up to its request's end (DATA, END_STREAM).
-fn read_request(c: &mut Conn) -> bool {
-    let _ = c.stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut preface = [0u8; 24];
-    if c.stream.read_exact(&mut preface).is_err() || &preface[..3] != b"PRI" {
-        return false;
-    }
-    loop {
-        let mut head = [0u8; 9];
-        if c.stream.read_exact(&mut head).is_err() {
-            return false;
-        }
-        let len = u32::from_be_bytes([0, head[0], head[1], head[2]]) as usize;
-        let mut payload = vec![0; len];
-        if c.stream.read_exact(&mut payload).is_err() {
-            return false;
-        }
-        if head[3] == 0 && head[4] & 1 == 1 {
-            return true;
-        }
-    }
-}
-
-/// A peer that reads the request, then sends `answer` and keeps the connection open.
-fn peer(answer: impl Fn() -> Vec<u8> + Send + Sync + 'static) -> Server {
-    Server::raw(move |c| {
-        if read_request(c) {
-            c.send(&frame(SETTINGS, 0, 0, &[]));
-            c.send(&answer());
-            c.hang();
-        }
-    })
-}
-
-/// The response headers for stream 1 (`:status 200`, gRPC's content type).
-fn response_headers() -> Vec<u8> {
-    let mut block = Vec::new();
-    literal(&mut block, ":status", b"200");
-    literal(&mut block, "content-type", b"application/grpc");
-    frame(1, 4, 1, &block)
-}
-
-fn trailers(status: &str, message: &[u8]) -> Vec<u8> {
-    let mut block = Vec::new();
-    literal(&mut block, "grpc-status", status.as_bytes());
-    literal(&mut block, "grpc-message", message);
-    frame(1, 4 | 1, 1, &block)
-}
+// Scripted HTTP/2 peers (tests/support/h2.rs).
 
 /// Runs the probe on a scripted peer under `-t 2s`: its word, a reason containing
 /// `says`, within the deadline and the output bound.
@@ -570,13 +502,7 @@ fn probed(server: &Server, word: &str, says: &str) {
 
 #[test]
 fn a_serving_answer_from_a_scripted_peer() {
-    let server = peer(|| {
-        let mut out = response_headers();
-        out.extend(frame(0, 0, 1, &[0, 0, 0, 0, 2, 0x08, 1]));
-        out.extend(trailers("0", b""));
-        out
-    });
-    probed(&server, "healthy", "SERVING from");
+    probed(&support::h2::serving(), "healthy", "SERVING from");
 }
 
 #[test]
@@ -750,7 +676,11 @@ fn grpc_targets_on_the_command_line() {
     run(&["--cacert", "x", "grpc://api:50051"])
         .expect("error")
         .says("--cacert applies to https:// and grpcs:// targets only");
-    run(&["-t", "1s", &format!("grpc://127.0.0.1:{}", refused_port())])
+    let refused = format!("grpc://127.0.0.1:{}/orders.v1.Orders", refused_port());
+    run(&["-t", "1s", &refused])
+        .expect("unreachable")
+        .says("connection refused");
+    support::run_env(&["-t", "1s"], &[("HEALTHPROBE_URL", &refused)])
         .expect("unreachable")
         .says("connection refused");
 }

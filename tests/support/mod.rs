@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test crate uses a different part of this module
 
 pub mod elf;
+pub mod h2;
 pub mod pki;
 
 use std::io::{BufRead, BufReader, Read, Write};
