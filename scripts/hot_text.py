@@ -187,10 +187,13 @@ def main():
     plain = serve()
     ca, cert, key = certificates()
     https = serve((cert, key))
-    # Single-stepped, a TLS handshake takes a minute: the deadline must not end it.
+    # Single-stepped, a probe runs thousands of times slower (a TLS handshake takes a
+    # minute, a plain probe's start-up seconds): the deadline must end none of them, or
+    # the code that sends and reads is never traced and ends up outside the layout.
     slow = ["--timeout", "600s"]
     runs = {
-        (): [["-q", f"{plain}/health"], [f"{plain}/health"], [f"{plain}/down"], [refused_url()]],
+        (): [[*slow, "-q", f"{plain}/health"], [*slow, f"{plain}/health"],
+             [*slow, f"{plain}/down"], [*slow, refused_url()]],
         ("tls",): [["-q", *slow, "--cacert", ca, f"{https}/health"]],
     }
     # The plain build's order first: it is the one the RSS figure is about. The TLS
