@@ -1,5 +1,6 @@
-//! healthprobe: is this service healthy? One check of each target — HTTP, a bare TCP
-//! connection, or a database's own first bytes — within one hard deadline, judged, and
+//! healthprobe: is this service healthy? One check of each target — HTTP, gRPC's health
+//! service, a bare TCP connection, or a database's own first bytes — within one hard
+//! deadline, judged, and
 //! reported in one line whose first word is the category, with an exit code Docker's
 //! HEALTHCHECK and Kubernetes exec probes understand.
 //!
