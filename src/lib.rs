@@ -1,8 +1,7 @@
 //! healthprobe: is this service healthy? One check of each target — HTTP, gRPC's health
 //! service, a bare TCP connection, or a database's own first bytes — within one hard
-//! deadline, judged, and
-//! reported in one line whose first word is the category, with an exit code Docker's
-//! HEALTHCHECK and Kubernetes exec probes understand.
+//! deadline, judged, and reported in one line whose first word is the category, with an
+//! exit code Docker's HEALTHCHECK and Kubernetes exec probes understand.
 //!
 //! The flow, and the folders: [`cli`] (the command line, one table of options) →
 //! [`probe`] (the plan, its targets at once, `--wait`) → [`protocol`] (one exchange per
