@@ -6,12 +6,13 @@
 //! The flow, and the folders: [`cli`] (the command line, one table of options) →
 //! [`probe`] (the plan, its targets at once, `--wait`) → [`protocol`] (one exchange per
 //! scheme) over [`net`] (resolver, dialer, bounded I/O under one deadline) → [`judge`]
-//! (checks and the one place a category is decided) → [`report`]. [`sys`] holds the only
-//! `unsafe` code.
+//! (checks and the one place a category is decided) → [`report`]; then, for
+//! `-- COMMAND`, [`exec`]. [`sys`] holds the only `unsafe` code.
 #![deny(unsafe_code)]
 
 pub mod cli;
 pub mod duration;
+pub mod exec;
 pub mod judge;
 mod net;
 pub mod probe;

@@ -1,13 +1,15 @@
-//! `healthprobe`: parse, probe, report, exit.
+//! `healthprobe`: parse, probe, report, exit (or, with `-- COMMAND`, become it).
 //!
 //! The process starts at C's `main` rather than std's, for the reasons in
 //! `healthprobe::sys::process`.
 #![no_main]
 
 use std::ffi::{OsString, c_char, c_int};
+use std::path::PathBuf;
 
 use healthprobe::cli::{self, Command, flags};
-use healthprobe::judge::verdict::Verdict;
+use healthprobe::exec;
+use healthprobe::judge::verdict::{Category, Verdict};
 use healthprobe::probe;
 use healthprobe::report::{self, Format, Verbosity};
 use healthprobe::sys::{arena::Arena, process};
@@ -32,31 +34,79 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const 
         process::clear_environment();
         kept
     };
-    process::exit(run(argv, &variables))
+    let (code, then) = run(argv, &variables);
+    let Some(Become { path, command, format }) = then else {
+        process::exit(code)
+    };
+    process::default_signals();
+    // SAFETY: `envp` is the environment the C runtime passed to this very `main`: its
+    // array and strings live for the whole process (`clear_environment` replaced only
+    // `environ`, the pointer libc searches).
+    let error = unsafe { process::exec(&path, &command, envp) };
+    // Rare, since `exec::find` found it runnable (a foreign binary, E2BIG): the healthy
+    // report is out already, so this one follows it.
+    let failed = exec::failed(&path, &error);
+    let verdict = Verdict::config_error(failed.reason);
+    report::write_after(&report::render(&verdict, format, Verbosity::Normal));
+    process::exit(failed.code)
 }
 
-fn run(argv: Vec<OsString>, variables: &process::Variables) -> c_int {
+/// What the process becomes once healthy (`-- COMMAND`): the file found, the command
+/// line, and the report format for a failure.
+struct Become {
+    path: PathBuf,
+    command: Vec<OsString>,
+    format: Format,
+}
+
+fn run(argv: Vec<OsString>, variables: &process::Variables) -> (c_int, Option<Become>) {
     let env = |name: &str| variables.get(name);
-    let (verdict, text) = match cli::parse(argv, &env, &variables.names()) {
-        Ok(Command::Help(help)) => return print(&help),
+    let (text, code, then) = match cli::parse(argv, &env, &variables.names()) {
+        Ok(Command::Help(help)) => return (print(&help), None),
         Ok(Command::Version) => {
-            return print(concat!("healthprobe ", env!("CARGO_PKG_VERSION"), "\n"));
+            let version = concat!("healthprobe ", env!("CARGO_PKG_VERSION"), "\n");
+            return (print(version), None);
         }
         Ok(Command::Probe(plan)) => {
             process::report_in_json(plan.format == Format::Json);
+            if plan.exec.is_some() {
+                // The command's standard output is the app's own.
+                process::report_to_stderr();
+            }
             let verdict = probe::run(&plan);
+            let mut code = verdict.category.exit_code();
+            let mut then = None;
+            let verdict = match (plan.exec, verdict.category) {
+                (Some(command), Category::Healthy) => {
+                    match exec::find(&command[0], env("PATH").as_deref()) {
+                        Ok(path) => {
+                            then = Some(Become {
+                                path,
+                                command,
+                                format: plan.format,
+                            });
+                            verdict
+                        }
+                        Err(unstartable) => {
+                            code = unstartable.code;
+                            Verdict::config_error(unstartable.reason)
+                        }
+                    }
+                }
+                _ => verdict,
+            };
             let text = report::render(&verdict, plan.format, plan.verbosity);
-            (verdict, text)
+            (text, code, then)
         }
         Err(rejected) => {
             process::report_in_json(rejected.format == Format::Json);
             let verdict = Verdict::config_error(rejected.reason);
             let text = report::render(&verdict, rejected.format, Verbosity::Normal);
-            (verdict, text)
+            (text, verdict.category.exit_code(), None)
         }
     };
     report::write(&text);
-    verdict.category.exit_code()
+    (code, then)
 }
 
 fn print(text: &str) -> c_int {

@@ -137,9 +137,19 @@ pub fn write(text: &str) {
     if text.is_empty() {
         return;
     }
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    let _ = match process::report_fd() {
+        2 => std::io::stderr().lock().write_all(text.as_bytes()),
+        _ => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        }
+    };
+}
+
+/// Writes a report after the run's one report: only for a `-- COMMAND` that `execve`
+/// refused after the healthy report was out (`main`).
+pub fn write_after(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// The report for a `--wait` stopped by SIGTERM or SIGINT, in two parts around the

@@ -549,3 +549,26 @@ fn postgres_logs_nothing_for_a_probe() {
         pg.stop();
     }
 }
+
+/// `-- COMMAND` waits for PostgreSQL, then becomes the command: here pg_isready itself,
+/// so the command's own exit code says the server accepted connections when it started.
+#[test]
+fn exec_form_starts_the_command_once_postgres_accepts() {
+    let pg = match Postgres::new("exec") {
+        Ok(pg) => pg,
+        Err(why) => return skip("exec_form_starts_the_command_once_postgres_accepts", &why),
+    };
+    let port = pg.port.to_string();
+    let mut command = Command::new(support::BIN);
+    command.args(["--wait", "60s", "--interval", "100ms", &pg.url(), "--"]);
+    command.args(["pg_isready", "-h", "127.0.0.1", "-p", &port, "-t", "1"]);
+    let waiting = thread::spawn(move || support::run_command(command));
+    thread::sleep(Duration::from_millis(1000));
+    assert!(!waiting.is_finished(), "started before the server");
+    pg.start("");
+    let run = waiting.join().unwrap();
+    assert_eq!(run.code, Some(0), "pg_isready said no: {run:?}");
+    assert!(run.stdout.contains("accepting connections"), "{run:?}");
+    let verdict = run.stderr.lines().last().unwrap_or("");
+    assert!(verdict.starts_with("healthy: PostgreSQL at"), "{run:?}");
+}

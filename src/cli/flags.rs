@@ -182,6 +182,14 @@ pub static INTERVAL: Flag = Flag {
         "between --wait attempts; default 1s",
     )
 };
+pub static SUCCESS_THRESHOLD: Flag = Flag {
+    variable: Some("HEALTHPROBE_SUCCESS_THRESHOLD"),
+    ..flag(
+        "--success-threshold",
+        "N",
+        "with --wait: healthy only after N healthy attempts in a row; default 1",
+    )
+};
 pub static HELP: Flag = Flag {
     ..flag("-h, --help", "", "print this help")
 };
@@ -242,6 +250,7 @@ pub static FLAGS: &[&Flag] = &[
     &UNIX_SOCKET,
     &WAIT,
     &INTERVAL,
+    &SUCCESS_THRESHOLD,
     &HELP,
     &VERSION,
     &CACERT,
@@ -257,8 +266,9 @@ pub const URL_VARIABLE: &str = "HEALTHPROBE_URL";
 pub const PORT_VARIABLE: &str = "PORT";
 
 /// The environment variables healthprobe reads, as the starts of `NAME=value` entries: the
-/// process keeps only these (`sys::process::variables`).
-pub const VARIABLES: &[&str] = &["HEALTHPROBE_", "PORT="];
+/// process keeps only these (`sys::process::variables`). `PATH` is read only to find a
+/// `-- COMMAND`, which gets the whole environment.
+pub const VARIABLES: &[&str] = &["HEALTHPROBE_", "PORT=", "PATH="];
 
 /// Whether `name` is a `HEALTHPROBE_*` variable healthprobe reads.
 pub fn is_known_variable(name: &str) -> bool {

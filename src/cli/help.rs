@@ -12,6 +12,9 @@ const HEAD: &str = concat!(
 
 USAGE:
     healthprobe [OPTIONS] [TARGET...]
+    healthprobe [OPTIONS] [TARGET...] -- COMMAND [ARG...]
+        once healthy, become COMMAND (same PID, the environment as given); the report
+        goes to stderr, and COMMAND not found or not executable exits 127 or 126
 
 TARGET (first match wins):
     http://HOST[:PORT]/PATH   a full URL; HOST may be a name, 1.2.3.4 or [::1] (https:// with `tls`)

@@ -52,6 +52,7 @@ pub fn parse(
     env: &dyn Fn(&str) -> Option<OsString>,
     names: &[String],
 ) -> Result<Command, Rejected> {
+    let (args, command) = split_command(args);
     let mut cli = Cli::new(args);
     // The format comes first, so that every later error is reported in it.
     let format = match cli.option(env, &flags::FORMAT) {
@@ -84,16 +85,37 @@ pub fn parse(
         let name = short(name);
         return Err(reject(format!("unknown variable {name}{hint}"), format));
     }
-    plan(cli, env, format)
+    plan(cli, env, format, command)
         .map(|plan| Command::Probe(Box::new(plan)))
         .map_err(|reason| reject(reason, format))
+}
+
+/// The arguments before the first `--`, and the COMMAND and its arguments after it,
+/// untouched: they are the command's, not ours (`healthprobe --wait 60s URL -- node -v`).
+fn split_command(mut args: Vec<OsString>) -> (Vec<OsString>, Option<Vec<OsString>>) {
+    match args.iter().position(|a| a == "--") {
+        Some(at) => {
+            let command = args.split_off(at + 1);
+            args.pop();
+            (args, Some(command))
+        }
+        None => (args, None),
+    }
 }
 
 fn plan(
     mut cli: Cli,
     env: &dyn Fn(&str) -> Option<OsString>,
     format: Format,
+    command: Option<Vec<OsString>>,
 ) -> Result<Plan, String> {
+    if command.as_ref().is_some_and(Vec::is_empty) {
+        return Err(
+            "nothing after --: give the command to become once healthy \
+             (-- node dist/index.js)"
+                .to_string(),
+        );
+    }
     let ready = cli.flag(&flags::READY);
     let quiet = cli.flag(&flags::QUIET);
     let verbose = cli.flag(&flags::VERBOSE);
@@ -156,6 +178,19 @@ fn plan(
         Some(given) => return Err(format!("{} goes with --wait", given.from)),
         None => DEFAULT_INTERVAL,
     };
+    let success_threshold = match cli.option(env, &flags::SUCCESS_THRESHOLD)? {
+        Some(given) => {
+            let n = given.read(|text| match text.parse::<u32>() {
+                Ok(n) if (1..=1000).contains(&n) => Ok(n),
+                _ => Err(format!("{:?} is not a count from 1 to 1000", short(text))),
+            })?;
+            if n > 1 && wait.is_none() {
+                return Err(format!("{} goes with --wait", given.from));
+            }
+            n
+        }
+        None => 1,
+    };
     let mut text = |flag| -> Result<Option<String>, String> {
         Ok(cli.option(env, flag)?.map(|given| given.value))
     };
@@ -196,8 +231,10 @@ fn plan(
         },
         wait,
         interval,
+        success_threshold,
         format,
         verbosity,
+        exec: command,
     })
 }
 

@@ -34,8 +34,12 @@ pub struct Plan {
     /// `--wait`: how long to retry until healthy, and how often.
     pub wait: Option<Duration>,
     pub interval: Duration,
+    /// `--success-threshold`: with `--wait`, this many healthy attempts in a row.
+    pub success_threshold: u32,
     pub format: Format,
     pub verbosity: Verbosity,
+    /// `-- COMMAND [ARG...]`: what the process becomes once healthy (`main`).
+    pub exec: Option<Vec<std::ffi::OsString>>,
 }
 
 impl Plan {

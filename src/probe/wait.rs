@@ -18,8 +18,9 @@ const REPEAT_AFTER: Duration = Duration::from_secs(10);
 /// still seen, and the attempt has time to get an answer from it.
 const LAST_ATTEMPT: Duration = Duration::from_millis(200);
 
-/// Probes every `plan.interval` until a probe is healthy or `wait` has passed, with a
-/// last attempt at the end of the wait. Each attempt keeps its own `--timeout`, cut short
+/// Probes every `plan.interval` until a probe is healthy (`--success-threshold` times in a
+/// row, each an interval apart; a failure starts the count again) or `wait` has passed,
+/// with a last attempt at the end of the wait. Each attempt keeps its own `--timeout`, cut short
 /// where the wait ends first. Failed attempts but the last are reported on stderr when
 /// the failure changes, and a failure that stays the same every [`REPEAT_AFTER`]; `-q`
 /// reports none. SIGTERM and SIGINT end the wait with a report of their own. Returns the
@@ -36,6 +37,9 @@ pub fn until_healthy(plan: &Plan, wait: Duration) -> Verdict {
     // Where the last attempt starts, at the latest.
     let last = give_up - LAST_ATTEMPT.min(plan.timeout).min(wait);
     let mut attempts = 0u32;
+    // Healthy attempts in a row, for `--success-threshold`.
+    let mut in_a_row = 0u32;
+    let needed = plan.success_threshold;
     let mut progress = Progress::default();
     let mut last_shown: Option<(Category, String, Instant)> = None;
     loop {
@@ -44,14 +48,30 @@ pub fn until_healthy(plan: &Plan, wait: Duration) -> Verdict {
         let timeout = plan.timeout.min(left).max(Duration::from_millis(1));
         let mut verdict = once(plan, timeout);
         let now = Instant::now();
+        in_a_row = match verdict.category {
+            Category::Healthy => in_a_row + 1,
+            _ => 0,
+        };
         let ended = match verdict.category {
             // A configuration error is not retried, and not a wait that gave up.
             Category::Error => return verdict,
-            Category::Healthy => Some("waited"),
+            Category::Healthy if in_a_row >= needed => Some("waited"),
             // This attempt reached into the last stretch of the wait: nothing is left.
             _ if now >= last => Some("gave up waiting after"),
             _ => None,
         };
+        if needed > 1 && verdict.category == Category::Healthy {
+            verdict.reason = if in_a_row < needed && ended.is_some() {
+                // Healthy, but not as many times in a row as asked, when the wait ran out.
+                verdict.category = Category::Timeout;
+                format!(
+                    "healthy only {in_a_row} of the {needed} times in a row asked: {}",
+                    verdict.reason
+                )
+            } else {
+                format!("{} ({in_a_row} of {needed} in a row)", verdict.reason)
+            };
+        }
         if let Some(ended) = ended {
             let attempts = match attempts {
                 1 => "1 attempt".to_string(),

@@ -14,8 +14,9 @@
 use std::ffi::{CStr, OsStr, OsString, c_char, c_int, c_ulong, c_void};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::Instant;
 
 unsafe extern "C" {
@@ -25,6 +26,8 @@ unsafe extern "C" {
     fn signal(signum: c_int, handler: usize) -> usize;
     fn write(fd: c_int, buf: *const c_void, count: usize) -> isize;
     fn poll(fds: *mut c_void, count: c_ulong, timeout: c_int) -> c_int;
+    fn execve(path: *const c_char, argv: *const *const c_char, envp: *const *const c_char)
+    -> c_int;
     fn _exit(status: c_int) -> !;
 }
 
@@ -32,6 +35,7 @@ const SIGHUP: c_int = 1;
 const SIGINT: c_int = 2;
 const SIGPIPE: c_int = 13;
 const SIGTERM: c_int = 15;
+const SIG_DFL: usize = 0;
 const SIG_IGN: usize = 1;
 
 /// The arguments after the program name, as the C runtime passed them to `main`.
@@ -168,6 +172,20 @@ pub fn claim_report() -> bool {
     !REPORTED.swap(true, Ordering::SeqCst)
 }
 
+/// Where reports go: standard output, or standard error when the process is to become a
+/// command (`-- COMMAND`), whose standard output is the app's.
+static REPORT_FD: AtomicI32 = AtomicI32::new(1);
+
+/// Sends every report of the run, the signal handler's included, to standard error.
+pub fn report_to_stderr() {
+    REPORT_FD.store(2, Ordering::Relaxed);
+}
+
+/// The descriptor reports go to: 1, or 2 after [`report_to_stderr`].
+pub fn report_fd() -> c_int {
+    REPORT_FD.load(Ordering::Relaxed)
+}
+
 /// Whether the run reports in JSON, for the one report that must be written without
 /// allocating (see [`out_of_memory`]).
 static JSON_REPORTS: AtomicBool = AtomicBool::new(false);
@@ -203,7 +221,7 @@ pub fn out_of_memory() -> ! {
             TEXT
         };
         // SAFETY: write(2) with a pointer and length of a static string.
-        unsafe { write(1, text.as_ptr().cast(), text.len()) };
+        unsafe { write(report_fd(), text.as_ptr().cast(), text.len()) };
     }
     exit(1)
 }
@@ -244,7 +262,7 @@ pub fn exit_on_termination(before: String, after: String) {
                 report.after.as_bytes(),
             ] {
                 // SAFETY: write(2) is async-signal-safe; `part` is valid for its length.
-                unsafe { write(1, part.as_ptr().cast(), part.len()) };
+                unsafe { write(report_fd(), part.as_ptr().cast(), part.len()) };
             }
         }
         // SAFETY: _exit(2) is async-signal-safe.
@@ -322,4 +340,40 @@ pub fn open_standard_descriptors() {
             }
         }
     }
+}
+
+/// Gives SIGPIPE, SIGTERM, SIGINT and SIGHUP back their default actions: SIGPIPE, which
+/// the probe ignores, would stay ignored across `execve` and reach the app so; and a
+/// SIGTERM between the verdict and the `execve` must end the process, starting nothing,
+/// rather than meet `--wait`'s handler, which stays quiet once the verdict is reported.
+pub fn default_signals() {
+    for signum in [SIGPIPE, SIGTERM, SIGINT, SIGHUP] {
+        // SAFETY: setting a signal's disposition to SIG_DFL has no preconditions and
+        // touches no memory of ours.
+        unsafe { signal(signum, SIG_DFL) };
+    }
+}
+
+/// Replaces the process with `path`, given `args` (COMMAND first) and the environment
+/// the process was started with. Returns only when `execve` fails, with its error.
+///
+/// # Safety
+/// `envp` must be the environment the C runtime passed to `main`: a null-terminated
+/// array of NUL-terminated strings that live for the whole process. Other threads may
+/// run: `execve` ends them.
+pub unsafe fn exec(path: &Path, args: &[OsString], envp: *const *const c_char) -> std::io::Error {
+    let c_string = |bytes: &[u8]| std::ffi::CString::new(bytes.to_vec()).ok();
+    let program = c_string(path.as_os_str().as_bytes());
+    let argv: Option<Vec<std::ffi::CString>> =
+        args.iter().map(|a| c_string(a.as_bytes())).collect();
+    let (Some(program), Some(argv)) = (program, argv) else {
+        // The C runtime's arguments hold no NUL; only a caller's own could.
+        return std::io::ErrorKind::InvalidInput.into();
+    };
+    let mut pointers: Vec<*const c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    pointers.push(std::ptr::null());
+    // SAFETY: `program` is a NUL-terminated string, `pointers` a null-terminated array of
+    // NUL-terminated strings, both alive for the call; `envp` is the runtime's (above).
+    unsafe { execve(program.as_ptr(), pointers.as_ptr(), envp) };
+    std::io::Error::last_os_error()
 }

@@ -1,0 +1,288 @@
+//! `healthprobe [OPTIONS] TARGET... -- COMMAND [ARG...]`: once healthy, the process becomes
+//! COMMAND, proved on real processes (a C program that reports what it received), and
+//! `--success-threshold`.
+
+mod support;
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use support::{BIN, Server, refused_port, run_command, scratch_dir};
+
+/// `support/exec_report.c`, built once per test process into `dir`.
+fn reporter(dir: &Path) -> PathBuf {
+    support::compile_c("cc", &["-O2"], "tests/support/exec_report.c", &dir.join("report"))
+        .expect("cc builds tests/support/exec_report.c")
+}
+
+/// What the reporter printed.
+#[derive(Debug, Default)]
+struct Received {
+    pid: u32,
+    args: Vec<Vec<u8>>,
+    env: Vec<Vec<u8>>,
+    fds: Vec<String>,
+}
+
+fn received(stdout: &[u8]) -> Received {
+    let unhex = |h: &str| {
+        (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+            .collect::<Vec<u8>>()
+    };
+    let mut r = Received::default();
+    for line in String::from_utf8_lossy(stdout).lines() {
+        let (kind, value) = line.split_once(' ').unwrap_or((line, ""));
+        match kind {
+            "pid" => r.pid = value.parse().unwrap(),
+            "arg" => r.args.push(unhex(value)),
+            "env" => r.env.push(unhex(value)),
+            "fd" => r.fds.push(value.to_string()),
+            _ => panic!("unexpected line {line:?}"),
+        }
+    }
+    r
+}
+
+fn bytes(text: &[u8]) -> OsString {
+    OsString::from_vec(text.to_vec())
+}
+
+#[test]
+fn becomes_the_command_with_its_pid_arguments_environment_and_descriptors() {
+    let dir = scratch_dir("exec-becomes");
+    reporter(&dir);
+    let server = Server::answering("200 OK", "{}");
+    let args: Vec<OsString> = vec![
+        "two words".into(),
+        "\"quoted\" 'single'".into(),
+        "line\nbreak".into(),
+        bytes(b"not \xff\xfe utf-8"),
+        "".into(),
+        "--".into(),
+        "-v".into(),
+    ];
+    let env: Vec<(OsString, OsString)> = vec![
+        ("PATH".into(), dir.clone().into_os_string()),
+        ("HEALTHPROBE_TIMEOUT".into(), "2s".into()),
+        ("PORT".into(), "1234".into()),
+        ("APP_SECRET".into(), "value=with=equals".into()),
+        (bytes(b"RAW_BYTES"), bytes(b"\xc3\x28 \xff")),
+        ("EMPTY".into(), "".into()),
+    ];
+    // Once, once with -q, and with --wait on `localhost` (the wait's signal handlers, the
+    // resolver's rules) over TCP.
+    let wait_url = format!("http://localhost:{}/health", server.port());
+    for (quiet, wait) in [(false, false), (true, false), (false, true)] {
+        let mut command = Command::new(BIN);
+        command.env_clear().envs(env.iter().map(|(k, v)| (k, v)));
+        if quiet {
+            command.arg("-q");
+        }
+        if wait {
+            command.args(["--wait", "5s", &wait_url]);
+        } else {
+            command.arg(server.url("/health"));
+        }
+        command
+            .arg("--")
+            .arg("report")
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // The probe starts with 0-2 alone (the harness's own, such as cargo's jobserver
+        // pipes, are not the probe's to close): any other in the command is the probe's.
+        use std::os::unix::process::CommandExt;
+        // SAFETY: close_range(2) is async-signal-safe and touches no memory.
+        unsafe {
+            command.pre_exec(|| {
+                libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+                Ok(())
+            })
+        };
+        let child = command.spawn().unwrap();
+        let pid = child.id();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let r = received(&out.stdout);
+        assert_eq!(r.pid, pid, "the command keeps the probe's PID");
+        assert_eq!(r.args[0], b"report");
+        let sent: Vec<Vec<u8>> = args.iter().map(|a| a.as_bytes().to_vec()).collect();
+        assert_eq!(r.args[1..], sent[..], "the arguments, byte for byte");
+        let mut expected: Vec<Vec<u8>> = env
+            .iter()
+            .map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()].concat())
+            .collect();
+        let mut got = r.env.clone();
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected, "the environment, whole and unchanged");
+        assert_eq!(r.fds, ["0", "1", "2"], "no descriptor of the probe's survives");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if quiet {
+            assert_eq!(stderr, "", "-q silences the healthy report");
+        } else {
+            assert!(stderr.starts_with("healthy: 200 OK"), "{stderr}");
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The report goes to stderr in this form, in JSON too; stdout is the command's alone.
+#[test]
+fn the_report_goes_to_stderr() {
+    let server = Server::answering("200 OK", "{}");
+    let out = Command::new(BIN)
+        .args(["--format", "json", &server.url("/health"), "--", "echo", "app"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, b"app\n");
+    let json: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(json["result"], "healthy");
+}
+
+/// `PATH` as execvp searches it, its default when unset, and a shell's exit codes.
+#[test]
+fn path_lookup_not_found_and_not_executable() {
+    let dir = scratch_dir("exec-path");
+    let server = Server::answering("200 OK", "{}");
+    let url = server.url("/health");
+    let probe = |path: Option<&OsStr>, args: &[&str]| {
+        let mut command = Command::new(BIN);
+        command.env_clear();
+        if let Some(path) = path {
+            command.env("PATH", path);
+        }
+        command.arg(&url).arg("--").args(args);
+        run_command(command)
+    };
+    // No PATH at all, as in a `scratch` image: /usr/local/bin:/bin:/usr/bin.
+    let ran = probe(None, &["sh", "-c", "echo ran"]);
+    assert_eq!(ran.code, Some(0));
+    assert_eq!(ran.stdout, "ran\n");
+    let ran = probe(Some(OsStr::new("/nowhere:/bin:/usr/bin")), &["sh", "-c", "echo ran"]);
+    assert_eq!(ran.stdout, "ran\n");
+
+    let missing = probe(Some(OsStr::new("/nowhere")), &["node", "dist/index.js"]);
+    assert_eq!(missing.code, Some(127), "{missing:?}");
+    assert_eq!(missing.stdout, "");
+    assert!(
+        missing.stderr.starts_with("error: cannot start \"node\": not found in PATH=/nowhere"),
+        "{missing:?}"
+    );
+    assert_eq!(missing.stderr.lines().count(), 1, "one report: {missing:?}");
+
+    std::fs::write(dir.join("app"), "#!/bin/sh\necho no\n").unwrap();
+    let not_executable = probe(Some(dir.as_os_str()), &["app"]);
+    assert_eq!(not_executable.code, Some(126), "{not_executable:?}");
+    assert!(not_executable.stderr.contains("is not executable"), "{not_executable:?}");
+    let path = dir.join("app").display().to_string();
+    let direct = probe(None, &[&path]);
+    assert_eq!(direct.code, Some(126), "{direct:?}");
+    let absent = probe(None, &["/no/such/app"]);
+    assert_eq!(absent.code, Some(127), "{absent:?}");
+
+    let nothing = probe(None, &[]);
+    assert_eq!(nothing.code, Some(1));
+    assert!(nothing.stdout.starts_with("error: nothing after --"), "{nothing:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Not healthy, a wait that runs out, a signal during the wait: nothing is started.
+#[test]
+fn nothing_starts_unless_healthy() {
+    let dir = scratch_dir("exec-nothing");
+    let marker = dir.join("started");
+    let touch = format!("touch {}", marker.display());
+    let refused = format!("http://127.0.0.1:{}/health", refused_port());
+    let down = Server::answering("503 Service Unavailable", "");
+    for args in [
+        vec![refused.as_str()],
+        vec![&down.url("/health")],
+        vec!["--wait", "300ms", "--interval", "50ms", &refused],
+    ] {
+        let mut command = Command::new(BIN);
+        command.args(&args).args(["--", "sh", "-c", &touch]);
+        let run = run_command(command);
+        assert_eq!(run.code, Some(1), "{run:?}");
+        assert!(!marker.exists(), "{args:?} started the command");
+        assert!(run.stdout.is_empty(), "the report is on stderr: {run:?}");
+    }
+    // SIGTERM during the wait.
+    let child = Command::new(BIN)
+        .args(["--wait", "10s", &refused, "--", "sh", "-c", &touch])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: kill(2) with the child's PID, which has not been waited for.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stopped by a signal"));
+    assert!(!marker.exists(), "SIGTERM during the wait started the command");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A server that answers 200 when `healthy(n)` holds of its n-th request (from 0), 503
+/// otherwise, and counts the requests.
+fn scripted(healthy: fn(usize) -> bool) -> (Server, Arc<AtomicUsize>) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    let server = Server::start(move |c| {
+        let n = seen.fetch_add(1, Ordering::SeqCst);
+        if healthy(n) {
+            c.respond("200 OK", &[], b"ok");
+        } else {
+            c.respond("503 Service Unavailable", &[], b"");
+        }
+    });
+    (server, count)
+}
+
+#[test]
+fn success_threshold_counts_healthy_attempts_in_a_row() {
+    // Healthy from the third request on: healthy after exactly three in a row.
+    let (server, count) = scripted(|n| n >= 2);
+    let mut command = Command::new(BIN);
+    command.args(["--wait", "10s", "--interval", "50ms", "--success-threshold", "3"]);
+    command.arg(server.url("/health"));
+    let run = run_command(command);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("(3 of 3 in a row)"), "{run:?}");
+    assert!(run.stdout.contains("5 attempts"), "{run:?}");
+    assert_eq!(count.load(Ordering::SeqCst), 5);
+    assert!(run.stderr.contains("(1 of 3 in a row)"), "progress: {run:?}");
+    assert!(run.stderr.contains("(2 of 3 in a row)"), "progress: {run:?}");
+
+    // Alternating: never three in a row, so the wait runs out.
+    let (server, _) = scripted(|n| n % 2 == 0);
+    let mut command = Command::new(BIN);
+    command.args(["--wait", "1500ms", "--interval", "50ms", "--success-threshold", "3"]);
+    command.arg(server.url("/health"));
+    let run = run_command(command);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stdout.contains("gave up waiting"), "{run:?}");
+
+    // The variable, and the rules.
+    let (server, _) = scripted(|_| true);
+    let mut command = Command::new(BIN);
+    command.env("HEALTHPROBE_SUCCESS_THRESHOLD", "2");
+    command.args(["--wait", "5s", "--interval", "50ms", &server.url("/")]);
+    let run = run_command(command);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.contains("(2 of 2 in a row)"), "{run:?}");
+    support::run(&["--success-threshold", "3", &server.url("/")])
+        .expect("error")
+        .says("--success-threshold goes with --wait");
+    support::run(&["--wait", "1s", "--success-threshold", "0", &server.url("/")])
+        .expect("error")
+        .says("is not a count from 1 to 1000");
+}
