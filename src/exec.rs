@@ -77,7 +77,11 @@ pub fn find(command: &OsStr, path: Option<&OsStr>) -> Result<PathBuf, Unstartabl
 /// Why `execve` of `path` failed, once [`find`] had found it.
 pub fn failed(path: &Path, error: &std::io::Error) -> Unstartable {
     let text = error.to_string();
-    let text = text.split(" (os error").next().unwrap_or("").to_ascii_lowercase();
+    let text = text
+        .split(" (os error")
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     Unstartable {
         code: 126,
         reason: format!(

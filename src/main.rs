@@ -35,10 +35,14 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const 
         kept
     };
     let (code, then) = run(argv, &variables);
-    let Some(Become { path, command, format }) = then else {
+    let Some(Become {
+        path,
+        command,
+        format,
+    }) = then
+    else {
         process::exit(code)
     };
-    process::default_signals();
     // SAFETY: `envp` is the environment the C runtime passed to this very `main`: its
     // array and strings live for the whole process (`clear_environment` replaced only
     // `environ`, the pointer libc searches).
@@ -105,6 +109,9 @@ fn run(argv: Vec<OsString>, variables: &process::Variables) -> (c_int, Option<Be
             (text, verdict.category.exit_code(), None)
         }
     };
+    if then.is_some() {
+        process::default_termination();
+    }
     report::write(&text);
     (code, then)
 }

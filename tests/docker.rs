@@ -641,3 +641,106 @@ fn readme_snippet_in_a_real_engine() {
         "{output}"
     );
 }
+
+/// The exec form as an image's entrypoint, in a real engine: `FROM scratch` (no shell),
+/// ENTRYPOINT `healthprobe --wait 60s tcp://… --` and the app as CMD. The app starts only
+/// once its dependency listens, as PID 1 with the probe's PID, and `docker stop` ends it by
+/// its own SIGTERM at once, not by Docker's SIGKILL ten seconds later.
+#[test]
+fn entrypoint_waits_then_becomes_the_app_as_pid_1() {
+    let Some(engine) = engine("exec") else {
+        return;
+    };
+    dist("linux/amd64", "amd64", false);
+    engine.build_project_image("healthprobe:local", "linux/amd64", "");
+    let context = scratch_dir("exec-context");
+    compile_c(
+        "cc",
+        &["-static", "-O2"],
+        "tests/support/standin.c",
+        &context.join("standin"),
+    )
+    .expect("cc -static builds the stand-in");
+    std::fs::write(
+        context.join("Dockerfile"),
+        "ARG HEALTHPROBE_IMAGE\n\
+         FROM ${HEALTHPROBE_IMAGE} AS healthprobe\n\
+         FROM scratch\n\
+         COPY --from=healthprobe /healthprobe /usr/local/bin/healthprobe\n\
+         COPY standin /app\n\
+         ENTRYPOINT [\"/usr/local/bin/healthprobe\", \"--wait\", \"60s\", \"tcp://127.0.0.1:5432\", \"--\"]\n\
+         CMD [\"/app\"]\n",
+    )
+    .unwrap();
+    engine.ok(&[
+        "build",
+        "--quiet",
+        "--build-arg",
+        "HEALTHPROBE_IMAGE=healthprobe:local",
+        "-t",
+        "app:exec",
+        &context.display().to_string(),
+    ]);
+    engine.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "app",
+        "--network",
+        "none",
+        "app:exec",
+    ]);
+    let pid = engine.inspect("container", "app")["State"]["Pid"]
+        .as_i64()
+        .unwrap();
+    let cmdline = || std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        cmdline().starts_with(b"/usr/local/bin/healthprobe\0--wait"),
+        "PID 1 waits for the dependency: {:?}",
+        String::from_utf8_lossy(&cmdline())
+    );
+    // The dependency: the stand-in on 5432, in the app's network namespace.
+    engine.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "db",
+        "--network",
+        "container:app",
+        "--entrypoint",
+        "/app",
+        "-e",
+        "PORT=5432",
+        "app:exec",
+    ]);
+    let start = Instant::now();
+    while cmdline() != b"/app\0" {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the app did not start: {:?}",
+            String::from_utf8_lossy(&cmdline())
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let state = &engine.inspect("container", "app")["State"];
+    assert_eq!(
+        state["Pid"].as_i64(),
+        Some(pid),
+        "the app kept the probe's PID"
+    );
+    assert_eq!(state["Running"], true);
+    let logs = engine.docker(&["logs", "app"]);
+    let stderr = String::from_utf8_lossy(&logs.stderr);
+    assert!(
+        stderr.contains("healthy: connected to 127.0.0.1:5432"),
+        "{stderr}"
+    );
+    engine.ok(&["stop", "app"]);
+    // 0 from the app's own SIGTERM handler; Docker's SIGKILL after ten seconds gives 137.
+    let state = &engine.inspect("container", "app")["State"];
+    assert_eq!(
+        state["ExitCode"], 0,
+        "ended by its own SIGTERM handler, not SIGKILL"
+    );
+}

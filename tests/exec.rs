@@ -16,8 +16,13 @@ use support::{BIN, Server, refused_port, run_command, scratch_dir};
 
 /// `support/exec_report.c`, built once per test process into `dir`.
 fn reporter(dir: &Path) -> PathBuf {
-    support::compile_c("cc", &["-O2"], "tests/support/exec_report.c", &dir.join("report"))
-        .expect("cc builds tests/support/exec_report.c")
+    support::compile_c(
+        "cc",
+        &["-O2"],
+        "tests/support/exec_report.c",
+        &dir.join("report"),
+    )
+    .expect("cc builds tests/support/exec_report.c")
 }
 
 /// What the reporter printed.
@@ -123,7 +128,11 @@ fn becomes_the_command_with_its_pid_arguments_environment_and_descriptors() {
         expected.sort();
         got.sort();
         assert_eq!(got, expected, "the environment, whole and unchanged");
-        assert_eq!(r.fds, ["0", "1", "2"], "no descriptor of the probe's survives");
+        assert_eq!(
+            r.fds,
+            ["0", "1", "2"],
+            "no descriptor of the probe's survives"
+        );
         let stderr = String::from_utf8_lossy(&out.stderr);
         if quiet {
             assert_eq!(stderr, "", "-q silences the healthy report");
@@ -139,7 +148,14 @@ fn becomes_the_command_with_its_pid_arguments_environment_and_descriptors() {
 fn the_report_goes_to_stderr() {
     let server = Server::answering("200 OK", "{}");
     let out = Command::new(BIN)
-        .args(["--format", "json", &server.url("/health"), "--", "echo", "app"])
+        .args([
+            "--format",
+            "json",
+            &server.url("/health"),
+            "--",
+            "echo",
+            "app",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -167,14 +183,19 @@ fn path_lookup_not_found_and_not_executable() {
     let ran = probe(None, &["sh", "-c", "echo ran"]);
     assert_eq!(ran.code, Some(0));
     assert_eq!(ran.stdout, "ran\n");
-    let ran = probe(Some(OsStr::new("/nowhere:/bin:/usr/bin")), &["sh", "-c", "echo ran"]);
+    let ran = probe(
+        Some(OsStr::new("/nowhere:/bin:/usr/bin")),
+        &["sh", "-c", "echo ran"],
+    );
     assert_eq!(ran.stdout, "ran\n");
 
     let missing = probe(Some(OsStr::new("/nowhere")), &["node", "dist/index.js"]);
     assert_eq!(missing.code, Some(127), "{missing:?}");
     assert_eq!(missing.stdout, "");
     assert!(
-        missing.stderr.starts_with("error: cannot start \"node\": not found in PATH=/nowhere"),
+        missing
+            .stderr
+            .starts_with("error: cannot start \"node\": not found in PATH=/nowhere"),
         "{missing:?}"
     );
     assert_eq!(missing.stderr.lines().count(), 1, "one report: {missing:?}");
@@ -182,7 +203,10 @@ fn path_lookup_not_found_and_not_executable() {
     std::fs::write(dir.join("app"), "#!/bin/sh\necho no\n").unwrap();
     let not_executable = probe(Some(dir.as_os_str()), &["app"]);
     assert_eq!(not_executable.code, Some(126), "{not_executable:?}");
-    assert!(not_executable.stderr.contains("is not executable"), "{not_executable:?}");
+    assert!(
+        not_executable.stderr.contains("is not executable"),
+        "{not_executable:?}"
+    );
     let path = dir.join("app").display().to_string();
     let direct = probe(None, &[&path]);
     assert_eq!(direct.code, Some(126), "{direct:?}");
@@ -191,7 +215,10 @@ fn path_lookup_not_found_and_not_executable() {
 
     let nothing = probe(None, &[]);
     assert_eq!(nothing.code, Some(1));
-    assert!(nothing.stdout.starts_with("error: nothing after --"), "{nothing:?}");
+    assert!(
+        nothing.stdout.starts_with("error: nothing after --"),
+        "{nothing:?}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -227,7 +254,10 @@ fn nothing_starts_unless_healthy() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("stopped by a signal"));
-    assert!(!marker.exists(), "SIGTERM during the wait started the command");
+    assert!(
+        !marker.exists(),
+        "SIGTERM during the wait started the command"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -252,20 +282,40 @@ fn success_threshold_counts_healthy_attempts_in_a_row() {
     // Healthy from the third request on: healthy after exactly three in a row.
     let (server, count) = scripted(|n| n >= 2);
     let mut command = Command::new(BIN);
-    command.args(["--wait", "10s", "--interval", "50ms", "--success-threshold", "3"]);
+    command.args([
+        "--wait",
+        "10s",
+        "--interval",
+        "50ms",
+        "--success-threshold",
+        "3",
+    ]);
     command.arg(server.url("/health"));
     let run = run_command(command);
     assert_eq!(run.code, Some(0), "{run:?}");
     assert!(run.stdout.contains("(3 of 3 in a row)"), "{run:?}");
     assert!(run.stdout.contains("5 attempts"), "{run:?}");
     assert_eq!(count.load(Ordering::SeqCst), 5);
-    assert!(run.stderr.contains("(1 of 3 in a row)"), "progress: {run:?}");
-    assert!(run.stderr.contains("(2 of 3 in a row)"), "progress: {run:?}");
+    assert!(
+        run.stderr.contains("(1 of 3 in a row)"),
+        "progress: {run:?}"
+    );
+    assert!(
+        run.stderr.contains("(2 of 3 in a row)"),
+        "progress: {run:?}"
+    );
 
     // Alternating: never three in a row, so the wait runs out.
     let (server, _) = scripted(|n| n % 2 == 0);
     let mut command = Command::new(BIN);
-    command.args(["--wait", "1500ms", "--interval", "50ms", "--success-threshold", "3"]);
+    command.args([
+        "--wait",
+        "1500ms",
+        "--interval",
+        "50ms",
+        "--success-threshold",
+        "3",
+    ]);
     command.arg(server.url("/health"));
     let run = run_command(command);
     assert_eq!(run.code, Some(1), "{run:?}");

@@ -110,11 +110,9 @@ fn plan(
     command: Option<Vec<OsString>>,
 ) -> Result<Plan, String> {
     if command.as_ref().is_some_and(Vec::is_empty) {
-        return Err(
-            "nothing after --: give the command to become once healthy \
+        return Err("nothing after --: give the command to become once healthy \
              (-- node dist/index.js)"
-                .to_string(),
-        );
+            .to_string());
     }
     let ready = cli.flag(&flags::READY);
     let quiet = cli.flag(&flags::QUIET);

@@ -342,12 +342,12 @@ pub fn open_standard_descriptors() {
     }
 }
 
-/// Gives SIGPIPE, SIGTERM, SIGINT and SIGHUP back their default actions: SIGPIPE, which
-/// the probe ignores, would stay ignored across `execve` and reach the app so; and a
-/// SIGTERM between the verdict and the `execve` must end the process, starting nothing,
-/// rather than meet `--wait`'s handler, which stays quiet once the verdict is reported.
-pub fn default_signals() {
-    for signum in [SIGPIPE, SIGTERM, SIGINT, SIGHUP] {
+/// Gives SIGTERM, SIGINT and SIGHUP back their default actions, once the process is to
+/// become a command: a signal between the verdict and the `execve` must end the process,
+/// starting nothing, rather than meet `--wait`'s handler, which stays quiet once the
+/// verdict is being reported.
+pub fn default_termination() {
+    for signum in [SIGTERM, SIGINT, SIGHUP] {
         // SAFETY: setting a signal's disposition to SIG_DFL has no preconditions and
         // touches no memory of ours.
         unsafe { signal(signum, SIG_DFL) };
@@ -355,7 +355,8 @@ pub fn default_signals() {
 }
 
 /// Replaces the process with `path`, given `args` (COMMAND first) and the environment
-/// the process was started with. Returns only when `execve` fails, with its error.
+/// the process was started with, SIGPIPE's default action restored. Returns only when
+/// `execve` fails, with its error.
 ///
 /// # Safety
 /// `envp` must be the environment the C runtime passed to `main`: a null-terminated
@@ -372,6 +373,10 @@ pub unsafe fn exec(path: &Path, args: &[OsString], envp: *const *const c_char) -
     };
     let mut pointers: Vec<*const c_char> = argv.iter().map(|a| a.as_ptr()).collect();
     pointers.push(std::ptr::null());
+    // SIGPIPE, which the probe ignores, would stay ignored across execve: the command
+    // gets its default back. (Only now: a report to a closed pipe must not kill the probe.)
+    // SAFETY: setting a signal's disposition has no preconditions.
+    unsafe { signal(SIGPIPE, SIG_DFL) };
     // SAFETY: `program` is a NUL-terminated string, `pointers` a null-terminated array of
     // NUL-terminated strings, both alive for the call; `envp` is the runtime's (above).
     unsafe { execve(program.as_ptr(), pointers.as_ptr(), envp) };

@@ -6,7 +6,9 @@
  *   "down"               close the listening socket: the service stopped, its container
  *                        still running; any other word opens it again.
  * /state/ready, if present, overrides the status for /health/ready (a database that is
- * not there yet). The test changes the files on the host, through a bind mount. */
+ * not there yet). The test changes the files on the host, through a bind mount.
+ * SIGTERM ends it at once with exit 0, as a Node service's handler does: as PID 1 of a
+ * container, a process without a handler ignores docker stop's SIGTERM. */
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -65,12 +67,18 @@ static void answer(int conn) {
     if (write(conn, reply, (size_t)len) < 0) return;
 }
 
+static void stop(int signum) {
+    (void)signum;
+    _exit(0);
+}
+
 int main(void) {
     const char *port = getenv("PORT");
     int listener = -1;
     int hung[64];
     int hung_count = 0;
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGTERM, stop);
     for (;;) {
         char mode[32];
         read_word("/state/mode", mode, sizeof mode);
