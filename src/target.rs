@@ -147,7 +147,7 @@ impl Target {
         };
         if port == 0 || !path_fits {
             return Err(format!(
-                "{:?}: a {name}:// target is {shape}",
+                "{:?}: {name}:// targets are written {shape}",
                 shorten(text)
             ));
         }

@@ -48,11 +48,11 @@ fn tcp_targets_refuse_http_options() {
     for (args, fragment) in [
         (vec!["tcp://127.0.0.1"], "tcp://HOST:PORT"),
         (vec!["tcp://127.0.0.1:5432/db"], "tcp://HOST:PORT"),
-        (vec!["--body", "ok", "tcp://127.0.0.1:5432"], "not tcp://"),
-        (vec!["-H", "X: y", "tcp://127.0.0.1:5432"], "not tcp://"),
+        (vec!["--body", "ok", "tcp://127.0.0.1:5432"], "tcp://"),
+        (vec!["-H", "X: y", "tcp://127.0.0.1:5432"], "(not tcp://"),
         (
             vec!["--method", "HEAD", "tcp://127.0.0.1:5432"],
-            "not tcp://",
+            "--method: for http:// targets only",
         ),
     ] {
         run(&args).expect("error").says(fragment);

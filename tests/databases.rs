@@ -356,13 +356,13 @@ fn scripted_states_wrong_protocols_and_silence() {
     for scheme in ["postgres", "redis"] {
         run(&[&format!("{scheme}://{}", http.addr)])
             .expect("unreachable")
-            .says("is not a ");
+            .says("does not speak ");
     }
     // MySQL's server speaks first; an SSH server does too, in its own words.
     let ssh = Server::raw(|c| c.send(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"));
     run(&[&format!("mysql://{}", ssh.addr)])
         .expect("unreachable")
-        .says("is not a MySQL server: the reply is in another protocol");
+        .says("does not speak MySQL: the reply is in another protocol");
     // A peer that accepts and stays silent: the deadline, in the protocol's words.
     let silent = Server::raw(|c| c.hang());
     for (scheme, protocol) in [
@@ -396,7 +396,7 @@ fn database_targets_take_no_http_options_and_no_path() {
         ),
         (
             vec!["postgres://127.0.0.1:5432/mydb"],
-            "a postgres:// target is postgres://HOST[:PORT]",
+            "postgres:// targets are written postgres://HOST[:PORT]",
         ),
         (
             vec!["postgres://user:pw@127.0.0.1"],
@@ -507,7 +507,7 @@ fn a_greeting_without_a_version_is_not_mysql() {
     });
     run(&["-t", "1s", &format!("mysql://{}", short.addr)])
         .expect("unreachable")
-        .says("is not a MySQL server");
+        .says("does not speak MySQL");
 }
 
 /// PostgreSQL's log after five probes with password (scram-sha-256), md5 and trust

@@ -663,7 +663,7 @@ fn server_text_is_redacted_and_escaped() {
 fn grpc_targets_on_the_command_line() {
     run(&["grpc://api:50051/orders.v1.Orders?x=1"])
         .expect("error")
-        .says("a grpc:// target is grpc://HOST[:PORT][/SERVICE]");
+        .says("grpc:// targets are written grpc://HOST[:PORT][/SERVICE]");
     run(&["grpc://user:pw@api:50051"])
         .expect("error")
         .says("credentials in the URL");

@@ -24,6 +24,10 @@ TARGET (first match wins):
     postgres://HOST[:PORT]    is PostgreSQL accepting connections? (as pg_isready; also postgresql://, default 5432)
     redis://HOST[:PORT]       is Redis answering PING? (default 6379)
     mysql://HOST[:PORT]       is MySQL/MariaDB greeting? (also mariadb://, default 3306)
+    amqp://HOST[:PORT]        is RabbitMQ (AMQP 0-9-1) answering with Connection.Start? (default 5672)
+    nats://HOST[:PORT]        is NATS greeting, not in lame-duck mode? (default 4222)
+    memcached://HOST[:PORT]   is memcached answering version? (default 11211)
+    mqtt://HOST[:PORT]        is the MQTT broker accepting a connection? (default 1883)
     grpc://HOST:PORT[/SVC]    is gRPC service SVC (or the whole server) SERVING? (grpc.health.v1;
                               grpcs:// with `tls`; -H adds metadata)
     /PATH                     joined to http://127.0.0.1:$PORT ([::1] if 127.0.0.1 refuses)

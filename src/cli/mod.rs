@@ -243,13 +243,14 @@ fn applies(given: &[&'static Flag], targets: &[Target]) -> Result<(), String> {
         match flag.applies {
             For::Http if !targets.iter().any(Target::is_http) => {
                 return Err(format!(
-                    "{}: for http:// targets, not tcp:// or a database's",
+                    "{}: for http:// targets only (not gRPC, tcp://, a database's or a broker's)",
                     flag.long()
                 ));
             }
             For::Request if !targets.iter().any(Target::has_request) => {
                 return Err(format!(
-                    "{}: for http:// and grpc:// targets, not tcp:// or a database's",
+                    "{}: for http:// and grpc:// targets only (not tcp://, a database's or a \
+                     broker's)",
                     flag.long()
                 ));
             }

@@ -1,13 +1,18 @@
 //! Speaking to one target: one dispatch on its scheme, then HTTP through ureq
-//! ([`http`]), gRPC health over HTTP/2 ([`grpc`]), a bare connection (`tcp://`), or a server's own first bytes
-//! ([`postgres`], [`redis`], [`mysql`]) on the bounded reader every protocol shares. Each
+//! ([`http`]), gRPC health over HTTP/2 ([`grpc`]), a bare connection (`tcp://`), or a
+//! server's own first bytes ([`postgres`], [`redis`], [`mysql`], [`amqp`], [`nats`],
+//! [`memcached`], [`mqtt`]) on the bounded reader every protocol shares. Each
 //! sees only its part of the target's [`Spec`]; what went wrong is put into the words of
 //! its phase ([`failure`]); [`crate::judge`] turns the outcome into a category.
 
+mod amqp;
 mod failure;
 mod grpc;
 pub mod http;
+mod memcached;
+mod mqtt;
 mod mysql;
+mod nats;
 mod postgres;
 mod redis;
 pub mod tls;
@@ -77,6 +82,38 @@ pub static SCHEMES: &[Scheme] = &[
         speak: Speak::Reply {
             protocol: "MySQL",
             check: mysql::check,
+        },
+    },
+    Scheme {
+        names: &["amqp"],
+        port: Some(5672),
+        speak: Speak::Reply {
+            protocol: "AMQP",
+            check: amqp::check,
+        },
+    },
+    Scheme {
+        names: &["nats"],
+        port: Some(4222),
+        speak: Speak::Reply {
+            protocol: "NATS",
+            check: nats::check,
+        },
+    },
+    Scheme {
+        names: &["memcached"],
+        port: Some(11211),
+        speak: Speak::Reply {
+            protocol: "memcached",
+            check: memcached::check,
+        },
+    },
+    Scheme {
+        names: &["mqtt"],
+        port: Some(1883),
+        speak: Speak::Reply {
+            protocol: "MQTT",
+            check: mqtt::check,
         },
     },
 ];
@@ -166,7 +203,7 @@ fn speak(
         }),
         Err(Unread::Silent) => Err(Failure::Timeout(format!("no {protocol} reply from {peer}"))),
         Err(Unread::Broken(why)) => Err(Failure::Unreachable(format!(
-            "{peer} is not a {protocol} server: {why}"
+            "{peer} does not speak {protocol}: {why}"
         ))),
     }
 }
