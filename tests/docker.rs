@@ -12,7 +12,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{compile_c, dist, is_root, scratch_dir, skip, which};
+use support::example::{State, context, from_example, shortened};
+use support::{dist, is_root, scratch_dir, skip, which};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// Debian's CLI: BuildKit is built in (another `docker` earlier in PATH may lack buildx).
@@ -80,12 +81,7 @@ impl Engine {
 
     /// `docker args...`, which must succeed; its standard output.
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.docker(args);
-        assert!(
-            out.status.success(),
-            "docker {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = support::succeeded(("docker", args), self.docker(args));
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -297,120 +293,6 @@ fn the_image_holds_only_the_artifact_of_each_platform() {
     }
 }
 
-/// What the test takes from Dockerfile.example: the lines a user copies, and the
-/// HEALTHCHECKs of the runner (liveness, and the commented readiness variant).
-struct Example {
-    /// `ARG HEALTHPROBE_IMAGE=…` and `FROM ${HEALTHPROBE_IMAGE} AS healthprobe`.
-    stage: Vec<String>,
-    /// The runner's `COPY --from=healthprobe`, `ENV` and `USER` lines.
-    runner: Vec<String>,
-    liveness: String,
-    readiness: String,
-}
-
-fn example() -> Example {
-    let text = std::fs::read_to_string(Path::new(ROOT).join("Dockerfile.example")).unwrap();
-    let lines: Vec<String> = text
-        .replace("\\\n", " ")
-        .lines()
-        .map(str::to_string)
-        .collect();
-    let first_from = lines.iter().position(|l| l.starts_with("FROM ")).unwrap();
-    let arg = lines[..first_from]
-        .iter()
-        .find(|l| l.starts_with("ARG HEALTHPROBE_IMAGE="))
-        .expect("ARG HEALTHPROBE_IMAGE=<reference> before the first FROM");
-    // The published reference users get by default is the release of this version.
-    assert!(
-        arg.ends_with(&format!(":{}", env!("CARGO_PKG_VERSION"))),
-        "{arg}"
-    );
-    assert_eq!(
-        lines[first_from], "FROM ${HEALTHPROBE_IMAGE} AS healthprobe",
-        "the binary's stage is the image, nothing built"
-    );
-    assert!(
-        !text.contains("cargo") && !text.contains("rust"),
-        "no Rust toolchain in the app's build"
-    );
-    let runner: Vec<&String> = lines
-        .iter()
-        .skip_while(|l| !(l.starts_with("FROM ") && l.ends_with(" AS runner")))
-        .collect();
-    let healthcheck = |commented: bool| -> String {
-        runner
-            .iter()
-            .map(|l| l.as_str())
-            .filter_map(|l| {
-                if commented {
-                    l.strip_prefix("# ")
-                } else {
-                    Some(l)
-                }
-            })
-            .find(|l| l.starts_with("HEALTHCHECK ") && (l.contains("--ready") == commented))
-            .expect("a HEALTHCHECK, and a commented --ready variant")
-            .to_string()
-    };
-    Example {
-        stage: vec![arg.clone(), lines[first_from].clone()],
-        runner: runner
-            .iter()
-            .filter(|l| {
-                l.starts_with("COPY --from=healthprobe ")
-                    || l.starts_with("ENV ")
-                    || l.starts_with("USER ")
-            })
-            .map(|l| l.to_string())
-            .collect(),
-        liveness: healthcheck(false),
-        readiness: healthcheck(true),
-    }
-}
-
-/// The example's HEALTHCHECK with Docker's waits shortened for a test; `--timeout` and
-/// `--retries` as the example has them.
-fn shortened(healthcheck: &str) -> String {
-    healthcheck
-        .split(' ')
-        .map(|word| {
-            if word.starts_with("--interval=") {
-                "--interval=1s"
-            } else if word.starts_with("--start-period=") {
-                "--start-period=1s"
-            } else {
-                word
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The app's behaviour, read by the stand-in on each connection (`support/standin.c`).
-struct State(PathBuf);
-
-impl State {
-    fn set(&self, file: &str, word: &str) {
-        let fresh = self.0.join(format!(".{file}"));
-        std::fs::write(&fresh, format!("{word}\n")).unwrap();
-        std::fs::rename(fresh, self.0.join(file)).unwrap();
-    }
-}
-
-/// The app image's Dockerfile from the example's lines around the stand-in, with one of
-/// the example's HEALTHCHECKs, its waits shortened.
-fn from_example(pick: impl Fn(&Example) -> &String) -> String {
-    let example = example();
-    let mut dockerfile = example.stage.join("\n");
-    dockerfile.push_str("\nFROM scratch\nCOPY standin /app\n");
-    dockerfile.push_str(&example.runner.join("\n"));
-    dockerfile.push_str(&format!(
-        "\n{}\nCMD [\"/app\"]\n",
-        shortened(pick(&example))
-    ));
-    dockerfile
-}
-
 /// The app image's Dockerfile from the README's first Dockerfile snippet as written, the
 /// stand-in in place of `node:20-slim` and the app's own lines.
 fn from_readme() -> String {
@@ -448,15 +330,7 @@ fn app(test: &str, dockerfile: String) -> Option<(Engine, State, &'static str)> 
     dist("linux/amd64", "amd64", false);
     engine.build_project_image("healthprobe:local", "linux/amd64", "");
 
-    let context = scratch_dir(&format!("{test}-context"));
-    compile_c(
-        "cc",
-        &["-static", "-O2"],
-        "tests/support/standin.c",
-        &context.join("standin"),
-    )
-    .expect("cc -static builds the stand-in");
-    std::fs::write(context.join("Dockerfile"), dockerfile).unwrap();
+    let context = context(test, &dockerfile);
     engine.ok(&[
         "build",
         "--quiet",
@@ -468,11 +342,8 @@ fn app(test: &str, dockerfile: String) -> Option<(Engine, State, &'static str)> 
     ]);
 
     // Read by the app as uid 1001 (the example's USER) through a read-only bind mount.
-    let state = State(scratch_dir(&format!("{test}-state")));
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&state.0, std::fs::Permissions::from_mode(0o755)).unwrap();
-    state.set("mode", "200");
-    let mount = format!("{}:/state:ro", state.0.display());
+    let state = State::new(test);
+    let mount = state.mount();
     engine.ok(&[
         "run",
         "-d",
@@ -653,16 +524,8 @@ fn entrypoint_waits_then_becomes_the_app_as_pid_1() {
     };
     dist("linux/amd64", "amd64", false);
     engine.build_project_image("healthprobe:local", "linux/amd64", "");
-    let context = scratch_dir("exec-context");
-    compile_c(
-        "cc",
-        &["-static", "-O2"],
-        "tests/support/standin.c",
-        &context.join("standin"),
-    )
-    .expect("cc -static builds the stand-in");
-    std::fs::write(
-        context.join("Dockerfile"),
+    let context = context(
+        "exec",
         "ARG HEALTHPROBE_IMAGE\n\
          FROM ${HEALTHPROBE_IMAGE} AS healthprobe\n\
          FROM scratch\n\
@@ -670,8 +533,7 @@ fn entrypoint_waits_then_becomes_the_app_as_pid_1() {
          COPY standin /app\n\
          ENTRYPOINT [\"/usr/local/bin/healthprobe\", \"--wait\", \"60s\", \"tcp://127.0.0.1:5432\", \"--\"]\n\
          CMD [\"/app\"]\n",
-    )
-    .unwrap();
+    );
     engine.ok(&[
         "build",
         "--quiet",

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test crate uses a different part of this module
 
 pub mod elf;
+pub mod example;
 pub mod h2;
 pub mod pki;
 
@@ -60,6 +61,17 @@ pub fn dies_with_test(command: &mut Command) -> &mut Command {
             Ok(())
         })
     }
+}
+
+/// `out`, once it is known to be a success; else the test fails with `what` and its
+/// standard error (an engine's `docker …` or `podman …`).
+pub fn succeeded(what: impl std::fmt::Debug, out: std::process::Output) -> std::process::Output {
+    assert!(
+        out.status.success(),
+        "{what:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// A program on PATH, by its full path.
