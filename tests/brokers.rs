@@ -338,3 +338,61 @@ fn broker_targets_on_the_command_line() {
         .expect("error")
         .says("--status: for http://");
 }
+
+/// A `Connection.Start` frame of exactly `total` bytes, its properties table padded.
+fn connection_start(total: usize) -> Vec<u8> {
+    // Frame header (7), class and method (4), versions (2), table length (4), the
+    // entry's name length and name (8), its type (1) and value length (4), frame end (1).
+    let pad = total - (7 + 4 + 2 + 4 + 8 + 1 + 4 + 1);
+    let mut table = vec![7];
+    table.extend_from_slice(b"product");
+    table.push(b'S');
+    table.extend_from_slice(&u32::try_from(pad).unwrap().to_be_bytes());
+    table.extend(std::iter::repeat_n(b'x', pad));
+    let mut payload = vec![0, 10, 0, 10, 0, 9];
+    payload.extend_from_slice(&u32::try_from(table.len()).unwrap().to_be_bytes());
+    payload.extend_from_slice(&table);
+    let mut frame = vec![1, 0, 0];
+    frame.extend_from_slice(&u32::try_from(payload.len()).unwrap().to_be_bytes());
+    frame.extend_from_slice(&payload);
+    frame.push(0xce);
+    assert_eq!(frame.len(), total);
+    frame
+}
+
+/// Replies whose declared or line length is at the 4 KiB cap are read and judged; one
+/// byte past it, refused without reading on.
+#[test]
+fn lengths_at_and_past_the_cap() {
+    for (total, word) in [(4096, "healthy"), (4097, "unreachable")] {
+        let frame: &'static [u8] = connection_start(total).leak();
+        let server = replying(frame);
+        let probe = run(&["-t", "2s", &format!("amqp://{}", server.addr)]);
+        probe.expect(word);
+        if word == "unreachable" {
+            probe.says("longer than 4 KiB");
+        }
+        for scheme in ["nats", "memcached"] {
+            // A line of `total` bytes, CRLF included.
+            let start: &[u8] = if scheme == "nats" {
+                b"INFO {\"x\":\""
+            } else {
+                b"VERSION "
+            };
+            let end: &[u8] = if scheme == "nats" {
+                b"\"}\r\n"
+            } else {
+                b"\r\n"
+            };
+            let mut line = start.to_vec();
+            line.extend(std::iter::repeat_n(b'1', total - start.len() - end.len()));
+            line.extend_from_slice(end);
+            let server = replying(line.leak());
+            let probe = run(&["-t", "2s", &format!("{scheme}://{}", server.addr)]);
+            probe.expect(word);
+            if word == "unreachable" {
+                probe.says("a line longer than 4 KiB");
+            }
+        }
+    }
+}
