@@ -102,6 +102,19 @@ impl Engine {
         ]);
     }
 
+    /// An app image from `context`, its healthprobe stage the project's image built first.
+    fn build_app(&self, tag: &str, context: &Path) {
+        self.ok(&[
+            "build",
+            "--quiet",
+            "--build-arg",
+            "HEALTHPROBE_IMAGE=healthprobe:local",
+            "-t",
+            tag,
+            &context.display().to_string(),
+        ]);
+    }
+
     fn inspect(&self, what: &str, name: &str) -> Value {
         let text = self.ok(&["inspect", "--type", what, name]);
         let all: Value = serde_json::from_str(&text).unwrap();
@@ -331,15 +344,7 @@ fn app(test: &str, dockerfile: String) -> Option<(Engine, State, &'static str)> 
     engine.build_project_image("healthprobe:local", "linux/amd64", "");
 
     let context = context(test, &dockerfile);
-    engine.ok(&[
-        "build",
-        "--quiet",
-        "--build-arg",
-        "HEALTHPROBE_IMAGE=healthprobe:local",
-        "-t",
-        "app:test",
-        &context.display().to_string(),
-    ]);
+    engine.build_app("app:test", &context);
 
     // Read by the app as uid 1001 (the example's USER) through a read-only bind mount.
     let state = State::new(test);
@@ -534,15 +539,7 @@ fn entrypoint_waits_then_becomes_the_app_as_pid_1() {
          ENTRYPOINT [\"/usr/local/bin/healthprobe\", \"--wait\", \"60s\", \"tcp://127.0.0.1:5432\", \"--\"]\n\
          CMD [\"/app\"]\n",
     );
-    engine.ok(&[
-        "build",
-        "--quiet",
-        "--build-arg",
-        "HEALTHPROBE_IMAGE=healthprobe:local",
-        "-t",
-        "app:exec",
-        &context.display().to_string(),
-    ]);
+    engine.build_app("app:exec", &context);
     engine.ok(&[
         "run",
         "-d",

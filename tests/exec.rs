@@ -281,17 +281,18 @@ fn scripted(healthy: fn(usize) -> bool) -> (Server, Arc<AtomicUsize>) {
 fn success_threshold_counts_healthy_attempts_in_a_row() {
     // Healthy from the third request on: healthy after exactly three in a row.
     let (server, count) = scripted(|n| n >= 2);
-    let mut command = Command::new(BIN);
-    command.args([
-        "--wait",
-        "10s",
-        "--interval",
-        "50ms",
-        "--success-threshold",
-        "3",
-    ]);
-    command.arg(server.url("/health"));
-    let run = run_command(command);
+    let threshold = |wait: &str, url: &str| {
+        support::run(&[
+            "--wait",
+            wait,
+            "--interval",
+            "50ms",
+            "--success-threshold",
+            "3",
+            url,
+        ])
+    };
+    let run = threshold("10s", &server.url("/health"));
     assert_eq!(run.code, Some(0), "{run:?}");
     assert!(run.stdout.contains("(3 of 3 in a row)"), "{run:?}");
     assert!(run.stdout.contains("5 attempts"), "{run:?}");
@@ -307,26 +308,16 @@ fn success_threshold_counts_healthy_attempts_in_a_row() {
 
     // Alternating: never three in a row, so the wait runs out.
     let (server, _) = scripted(|n| n % 2 == 0);
-    let mut command = Command::new(BIN);
-    command.args([
-        "--wait",
-        "1500ms",
-        "--interval",
-        "50ms",
-        "--success-threshold",
-        "3",
-    ]);
-    command.arg(server.url("/health"));
-    let run = run_command(command);
+    let run = threshold("1500ms", &server.url("/health"));
     assert_eq!(run.code, Some(1), "{run:?}");
     assert!(run.stdout.contains("gave up waiting"), "{run:?}");
 
     // The variable, and the rules.
     let (server, _) = scripted(|_| true);
-    let mut command = Command::new(BIN);
-    command.env("HEALTHPROBE_SUCCESS_THRESHOLD", "2");
-    command.args(["--wait", "5s", "--interval", "50ms", &server.url("/")]);
-    let run = run_command(command);
+    let run = support::run_env(
+        &["--wait", "5s", "--interval", "50ms", &server.url("/")],
+        &[("HEALTHPROBE_SUCCESS_THRESHOLD", "2")],
+    );
     assert_eq!(run.code, Some(0), "{run:?}");
     assert!(run.stdout.contains("(2 of 2 in a row)"), "{run:?}");
     support::run(&["--success-threshold", "3", &server.url("/")])
