@@ -12,7 +12,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::example::{State, context, from_example, shortened};
+use support::example::{RUN_APP, State, context, from_example, shortened};
 use support::{dist, is_root, scratch_dir, skip, which};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -349,17 +349,7 @@ fn app(test: &str, dockerfile: String) -> Option<(Engine, State, &'static str)> 
     // Read by the app as uid 1001 (the example's USER) through a read-only bind mount.
     let state = State::new(test);
     let mount = state.mount();
-    engine.ok(&[
-        "run",
-        "-d",
-        "--name",
-        "app",
-        "--network",
-        "none",
-        "-v",
-        &mount,
-        "app:test",
-    ]);
+    engine.ok(&[RUN_APP, &["-v", &mount, "app:test"]].concat());
     Some((engine, state, "app"))
 }
 
@@ -540,15 +530,7 @@ fn entrypoint_waits_then_becomes_the_app_as_pid_1() {
          CMD [\"/app\"]\n",
     );
     engine.build_app("app:exec", &context);
-    engine.ok(&[
-        "run",
-        "-d",
-        "--name",
-        "app",
-        "--network",
-        "none",
-        "app:exec",
-    ]);
+    engine.ok(&[RUN_APP, &["app:exec"]].concat());
     let pid = engine.inspect("container", "app")["State"]["Pid"]
         .as_i64()
         .unwrap();

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use support::example::{State, context, from_example};
+use support::example::{RUN_APP, State, context, from_example};
 use support::{dist, is_root, skip, which};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -169,17 +169,7 @@ fn the_example_healthcheck_in_podman() {
 
     let state = State::new("podman");
     let mount = state.mount();
-    podman.ok(&[
-        "run",
-        "-d",
-        "--name",
-        "app",
-        "--network",
-        "none",
-        "-v",
-        &mount,
-        "app:docker",
-    ]);
+    podman.ok(&[RUN_APP, &["-v", &mount, "app:docker"]].concat());
     let until = |want: i32, says: &str| {
         let start = std::time::Instant::now();
         loop {

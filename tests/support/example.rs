@@ -135,6 +135,10 @@ pub fn from_example(pick: impl Fn(&Example) -> &String) -> String {
     dockerfile
 }
 
+/// How the engine tests run the app: detached, named `app`, with no network (the image
+/// and the engine's arguments follow).
+pub const RUN_APP: &[&str] = &["run", "-d", "--name", "app", "--network", "none"];
+
 /// A build context for `name`: the stand-in app, compiled static as `standin`, and
 /// `dockerfile`.
 pub fn context(name: &str, dockerfile: &str) -> PathBuf {
