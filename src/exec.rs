@@ -9,7 +9,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::sanitize::printable;
+use crate::sanitize::{io_text, printable};
 
 /// Why COMMAND could not be started: a shell's exit code for it (127 not found, 126
 /// found but not executable) and the reason, in words.
@@ -76,17 +76,12 @@ pub fn find(command: &OsStr, path: Option<&OsStr>) -> Result<PathBuf, Unstartabl
 
 /// Why `execve` of `path` failed, once [`find`] had found it.
 pub fn failed(path: &Path, error: &std::io::Error) -> Unstartable {
-    let text = error.to_string();
-    let text = text
-        .split(" (os error")
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
     Unstartable {
         code: 126,
         reason: format!(
-            "cannot start {:?}: {text}",
-            printable(path.as_os_str().as_bytes(), 300)
+            "cannot start {:?}: {}",
+            printable(path.as_os_str().as_bytes(), 300),
+            io_text(error)
         ),
     }
 }

@@ -246,6 +246,16 @@ fn is_format_or_separator(c: char) -> bool {
     c >= 0xAD && RANGES.iter().any(|&(low, high)| (low..=high).contains(&c))
 }
 
+/// The OS's words without the `(os error 111)` suffix. They are ASCII (musl's strerror):
+/// ASCII lower-casing keeps Unicode's case tables out of the binary (~4 KB).
+pub fn io_text(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_ascii_lowercase(),
+        None => text.to_ascii_lowercase(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

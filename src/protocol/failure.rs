@@ -6,7 +6,7 @@ use std::io;
 use super::Spec;
 use crate::judge::outcome::Failure;
 use crate::net::{self, Trace};
-use crate::sanitize::printable;
+use crate::sanitize::{io_text, printable};
 
 /// How far an exchange had got when it failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,15 +185,5 @@ fn no_resolver_config() -> &'static str {
         ""
     } else {
         " (no /etc/resolv.conf: musl asks 127.0.0.1:53)"
-    }
-}
-
-/// The OS's words without the `(os error 111)` suffix. They are ASCII (musl's strerror):
-/// ASCII lower-casing keeps Unicode's case tables out of the binary (~4 KB).
-pub(super) fn io_text(e: &io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error") {
-        Some(at) => text[..at].to_ascii_lowercase(),
-        None => text.to_ascii_lowercase(),
     }
 }

@@ -178,12 +178,7 @@ fn connect(
     trace: &SharedTrace,
 ) -> Result<(TcpStream, SocketAddr), ureq::Error> {
     let resolver = resolver(spec, clock, trace);
-    let dialer = Dialer {
-        clock,
-        trace: trace.clone(),
-        unix_socket: spec.unix_socket.clone(),
-    };
-    dialer.dial(&resolver.addresses()?)
+    dialer(spec, clock, trace).dial(&resolver.addresses()?)
 }
 
 /// A server's first bytes in its own protocol (`check`), on the bounded reader, and its
@@ -214,6 +209,15 @@ const FOREIGN: Unread = Unread::Broken("the reply is in another protocol");
 /// Server text in a reason: redacted of the run's secrets, printable and short.
 fn text(secrets: &Secrets, bytes: &[u8]) -> String {
     secrets.show(bytes, 200)
+}
+
+/// The dialer of every protocol: the resolved addresses, or `--unix-socket`.
+fn dialer(spec: &Spec, clock: Clock, trace: &SharedTrace) -> Dialer {
+    Dialer {
+        clock,
+        trace: trace.clone(),
+        unix_socket: spec.unix_socket.clone(),
+    }
 }
 
 fn resolver(spec: &Spec, clock: Clock, trace: &SharedTrace) -> HostResolver {

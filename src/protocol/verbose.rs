@@ -3,10 +3,11 @@
 
 use std::io;
 
-use super::failure::{endpoint, io_text};
+use super::failure::endpoint;
 use super::{Spec, http};
 use crate::duration;
 use crate::net::{Clock, Trace};
+use crate::sanitize::io_text;
 use crate::target::Host;
 
 pub(super) fn trace_lines(trace: &Trace, spec: &Spec, clock: Clock) -> Vec<String> {

@@ -7,7 +7,7 @@ mod hpack;
 
 use super::{Spec, connect, failure};
 use crate::judge::outcome::{Answer, Failure, Health};
-use crate::net::{Bounded, Clock, Dialer, SharedTrace, Stream, record};
+use crate::net::{Bounded, Clock, SharedTrace, Stream, record};
 use crate::sanitize::Secrets;
 
 use h2::{Ended, Stage};
@@ -25,11 +25,7 @@ pub(super) fn call(
 ) -> Result<Result<Answer, Failure>, ureq::Error> {
     let (stream, peer) = match &spec.unix_socket {
         Some(path) => {
-            let dialer = Dialer {
-                clock,
-                trace: trace.clone(),
-                unix_socket: None,
-            };
+            let dialer = super::dialer(spec, clock, trace);
             (
                 Stream::Unix(dialer.dial_unix(path)?),
                 failure::endpoint(spec),

@@ -15,7 +15,7 @@ use super::tls::Tls;
 use crate::judge::checks::BODY_CAP;
 use crate::judge::outcome::{Answer, Body, Reply};
 use crate::judge::status::StatusSet;
-use crate::net::{self, Clock, Dialer, SharedTrace};
+use crate::net::{self, Clock, SharedTrace};
 use header::Header;
 
 /// What only an HTTP exchange uses.
@@ -105,11 +105,7 @@ fn agent(spec: &Spec, clock: Clock, trace: &SharedTrace) -> Agent {
     };
     let config = config.build();
     let resolver = super::resolver(spec, clock, trace);
-    let dialer = Dialer {
-        clock,
-        trace: trace.clone(),
-        unix_socket: spec.unix_socket.clone(),
-    };
+    let dialer = super::dialer(spec, clock, trace);
     #[cfg(feature = "tls")]
     let dialer = {
         use ureq::unversioned::transport::{Connector, RustlsConnector};
