@@ -13,6 +13,8 @@
 pub mod cli;
 pub mod duration;
 pub mod exec;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod judge;
 mod net;
 pub mod probe;

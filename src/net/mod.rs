@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use bounded::{Bounded, TOO_LONG, Unread};
+pub use bounded::{Bounded, REPLY_CAP, TOO_LONG, Unread};
 pub use clock::Clock;
 pub use dial::Dialer;
 pub use resolve::{Host, HostResolver, NoThread};

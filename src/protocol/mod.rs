@@ -7,7 +7,7 @@
 
 mod amqp;
 mod failure;
-mod grpc;
+pub(crate) mod grpc;
 pub mod http;
 mod memcached;
 mod mqtt;
@@ -183,7 +183,7 @@ fn connect(
 
 /// A server's first bytes in its own protocol (`check`), on the bounded reader, and its
 /// reply judged there. Its text is redacted of `secrets`, as HTTP text is.
-fn speak(
+pub(crate) fn speak(
     io: &mut Bounded,
     peer: SocketAddr,
     secrets: &Secrets,

@@ -3,7 +3,7 @@
 //! `grpcs://`, and the answer judged as the gRPC project's own health client judges it.
 
 mod h2;
-mod hpack;
+pub(crate) mod hpack;
 
 use super::{Spec, connect, failure};
 use crate::judge::outcome::{Answer, Failure, Health};
