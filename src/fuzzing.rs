@@ -416,7 +416,7 @@ pub fn header(data: &[u8]) {
                 && is_credential(name.trim())
             {
                 let value = value.trim();
-                let changed = || Header::parse(&text.replace(value, "********")).err();
+                let changed = || Header::parse(&format!("{name}: ********")).err();
                 assert!(!quotes(&reason, value, changed), "{reason}");
             }
             assert_rejected(reason, &[]);
@@ -440,9 +440,10 @@ pub fn target(data: &[u8]) {
             }
         }
         Err(reason) => {
-            if let Some(userinfo) = userinfo(&text, &hide_userinfo(&text)) {
-                let changed =
-                    || Target::parse(&text.replace(userinfo, "********"), 3000, SCHEMES).err();
+            if let Some(hidden) = userinfo(&text, &hide_userinfo(&text)) {
+                let (userinfo, rest) = (&text[hidden.clone()], &text[hidden.end..]);
+                let other = format!("{}********{rest}", &text[..hidden.start]);
+                let changed = || Target::parse(&other, 3000, SCHEMES).err();
                 assert!(!quotes(&reason, userinfo, changed), "{reason}");
             }
             assert_rejected(reason, &[]);
@@ -450,12 +451,12 @@ pub fn target(data: &[u8]) {
     }
 }
 
-/// What [`hide_userinfo`] hid of `text`: the part before the last `@` that `hidden`
-/// replaced with `[redacted]`.
-fn userinfo<'a>(text: &'a str, hidden: &str) -> Option<&'a str> {
+/// Where in `text` stands what [`hide_userinfo`] hid: the part before the last `@` that
+/// `hidden` shows as `[redacted]`.
+fn userinfo(text: &str, hidden: &str) -> Option<std::ops::Range<usize>> {
     let at = text.rfind('@')?;
     let from = hidden.find(REDACTED)?;
-    text.get(from..at)
+    text.get(from..at).map(|_| from..at)
 }
 
 /// A whole command line and environment: `data` is NUL-separated words, the last
@@ -514,7 +515,7 @@ pub fn argv(data: &[u8]) {
         // that happens to hold the same text may be quoted (an unknown TARGET, say).
         let changed = || {
             let mut args = args.clone();
-            args[at + 1] = OsString::from(header.replace(value, "********"));
+            args[at + 1] = OsString::from(format!("{name}: ********"));
             parse(args).map(|(r, _)| r)
         };
         assert!(!quotes(&reason, value, changed), "{reason}");
