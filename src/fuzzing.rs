@@ -147,14 +147,23 @@ fn shown_run(
         .map(|(at, _)| at)
 }
 
-/// Where `text` holds a `[redacted]`, and once `escaped` for a report, a `…` or an escape
-/// of `sanitize::escape`'s kind (`\n`, `\r`, `\t`, `\u{…}`).
+/// Where `text` holds a `[redacted]`, and once `escaped` for a report, a `…` (after what
+/// is left of a `[redacted]` it cut), or an escape of `sanitize::escape`'s kind (`\n`,
+/// `\r`, `\t`, `\u{…}`).
 fn written_by_us(text: &[u8], escaped: bool) -> Vec<std::ops::Range<usize>> {
     let mut ours = Vec::new();
     for at in 0..text.len() {
         let rest = &text[at..];
+        // A cut may end a report inside a `[redacted]`: `[redac…`.
+        let cut_marker = (1..REDACTED.len()).find(|&k| {
+            escaped
+                && rest.starts_with(&REDACTED.as_bytes()[..k])
+                && rest[k..].starts_with("…".as_bytes())
+        });
         let len = if rest.starts_with(REDACTED.as_bytes()) {
             REDACTED.len()
+        } else if let Some(k) = cut_marker {
+            k + "…".len()
         } else if !escaped {
             0
         } else if rest.starts_with("…".as_bytes()) {
