@@ -168,15 +168,8 @@ fn written_by_us(text: &[u8], escaped: bool) -> Vec<std::ops::Range<usize>> {
             0
         } else if rest.starts_with("…".as_bytes()) {
             "…".len()
-        } else if rest.starts_with(b"\\u{") {
-            rest.iter()
-                .position(|&b| b == b'}')
-                .map_or(0, |end| end + 1)
-        } else if [b"\\n", b"\\r", b"\\t"]
-            .iter()
-            .any(|e| rest.starts_with(*e))
-        {
-            2
+        } else if rest.starts_with(b"\\") {
+            escape_len(rest)
         } else {
             0
         };
@@ -185,6 +178,26 @@ fn written_by_us(text: &[u8], escaped: bool) -> Vec<std::ops::Range<usize>> {
         }
     }
     ours
+}
+
+/// The length of the escape `text` starts with (`\u{1b}`, `\n`), or of what a cut left
+/// of one before its `…` (`\u{1…`); 0 if it starts with none.
+fn escape_len(text: &[u8]) -> usize {
+    if matches!(text.get(1), Some(b'n' | b'r' | b't')) {
+        return 2;
+    }
+    let body = text[1..]
+        .iter()
+        .take_while(|b| b.is_ascii_hexdigit() || matches!(b, b'u' | b'{'))
+        .count();
+    let after = &text[1 + body..];
+    if text[1..].starts_with(b"u{") && after.starts_with(b"}") {
+        1 + body + 1
+    } else if after.starts_with("…".as_bytes()) && body <= "u{10ffff".len() {
+        1 + body + "…".len()
+    } else {
+        0
+    }
 }
 
 /// Renders `verdict` every way a run can (text and JSON, normal and `-v`) and asserts
