@@ -148,8 +148,8 @@ fn shown_run(
 }
 
 /// Where `text` holds a `[redacted]`, and once `escaped` for a report, a `…` (after what
-/// is left of a `[redacted]` it cut), or an escape of `sanitize::escape`'s kind (`\n`,
-/// `\r`, `\t`, `\u{…}`).
+/// is left of a `[redacted]` it cut), a U+FFFD, or an escape of `sanitize::escape`'s kind
+/// (`\n`, `\r`, `\t`, `\u{…}`).
 fn written_by_us(text: &[u8], escaped: bool) -> Vec<std::ops::Range<usize>> {
     let mut ours = Vec::new();
     for at in 0..text.len() {
@@ -168,6 +168,9 @@ fn written_by_us(text: &[u8], escaped: bool) -> Vec<std::ops::Range<usize>> {
             0
         } else if rest.starts_with("…".as_bytes()) {
             "…".len()
+        } else if rest.starts_with("\u{FFFD}".as_bytes()) {
+            // What a report shows for each byte of a server's that is not UTF-8.
+            "\u{FFFD}".len()
         } else if rest.starts_with(b"\\") {
             escape_len(rest)
         } else {
@@ -605,13 +608,11 @@ pub fn redaction(data: &[u8]) {
     let Some((text, secrets)) = parts.split_last() else {
         return;
     };
-    // As `-H` and `--secret-header` take them: UTF-8 text of at least WINDOW bytes. Not
-    // one holding U+FFFD, which a report shows for every invalid byte a server sends:
-    // such a "run" in a report shows nothing of the secret.
+    // As `-H` and `--secret-header` take them: UTF-8 text of at least WINDOW bytes.
     let secrets: Vec<&str> = secrets
         .iter()
         .filter_map(|s| std::str::from_utf8(s).ok())
-        .filter(|s| s.len() >= WINDOW && !s.contains('\u{FFFD}'))
+        .filter(|s| s.len() >= WINDOW)
         .collect();
     let set = Secrets::new(secrets.iter().copied());
     let redacted = set.redact(text);
