@@ -73,6 +73,13 @@ fn text(verdict: &Verdict, details: &[String], room: usize) -> String {
     }
     // Cut on a character boundary and keep the output a whole last line.
     let mut cut = excerpt(&out, room.saturating_sub("…\n".len()));
+    // A cut at a line's end or inside the next line's indent marks that line, rather
+    // than standing as a line of its own that is neither the verdict nor a `-v` line.
+    if let Some(end) = cut.rfind('\n')
+        && cut[end + 1..].trim_start() == "…"
+    {
+        cut = format!("{}…", &cut[..end]);
+    }
     cut.push('\n');
     cut
 }
