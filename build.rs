@@ -8,10 +8,16 @@
 //! relocations at start (docs/performance.md has the sizes). The six platforms linked by zig
 //! (`cargo zigbuild`, docs/platforms.md) keep RELA: zig's driver refuses the flag and its
 //! linker cannot pack; it also ignores the scripts, which cost nothing there.
+//!
+//! Every build also embeds its dependency list for scanners (`build/dependencies.rs`).
 
 use std::path::Path;
 
+#[path = "build/dependencies.rs"]
+mod dependencies;
+
 fn main() {
+    dependencies::embed();
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") {
         return;
     }

@@ -3,7 +3,8 @@
 //! natively — through every category, the deadline, `tcp://`, a `--json` check on a large
 //! float (big-endian s390x and 32-bit ARM must compare as amd64 does) and `localhost` in
 //! an empty root; each `tls` artifact through one https probe trusted with `--cacert` and
-//! one unknown-issuer failure.
+//! one unknown-issuer failure. Each embeds the dependency list of its own build
+//! (`.dep-v0`, for scanners).
 //!
 //! Which `tls` artifacts CI builds is a matter of its time budget (docs/platforms.md):
 //! amd64's and arm64's always; the other six with `HEALTHPROBE_ALL_PLATFORMS=1`, which
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use support::dependencies::{embedded_runtime, runtime_graph};
 use support::elf::Elf;
 use support::pki::{Pki, https_server};
 use support::{Run, Server, dist, is_root, refused_port, run_command, skip, which};
@@ -26,6 +28,8 @@ struct Platform {
     name: &'static str,
     /// The artifact's suffix: `dist/healthprobe-linux-<slug>`.
     slug: &'static str,
+    /// Rust's target, whose dependency graph the artifact must embed.
+    target: &'static str,
     /// qemu's user-mode emulator, for every platform but this machine's own.
     emulator: Option<&'static str>,
     /// The ELF `e_machine` the artifact must carry.
@@ -37,6 +41,7 @@ struct Platform {
 const fn platform(
     name: &'static str,
     slug: &'static str,
+    target: &'static str,
     emulator: Option<&'static str>,
     machine: u16,
     tls_in_ci: bool,
@@ -44,20 +49,77 @@ const fn platform(
     Platform {
         name,
         slug,
+        target,
         emulator,
         machine,
         tls_in_ci,
     }
 }
 
-const AMD64: Platform = platform("linux/amd64", "amd64", None, 62, true);
-const ARM64: Platform = platform("linux/arm64", "arm64", Some("qemu-aarch64"), 183, true);
-const ARMV7: Platform = platform("linux/arm/v7", "armv7", Some("qemu-arm"), 40, false);
-const ARMV6: Platform = platform("linux/arm/v6", "armv6", Some("qemu-arm"), 40, false);
-const I386: Platform = platform("linux/386", "386", Some("qemu-i386"), 3, false);
-const PPC64LE: Platform = platform("linux/ppc64le", "ppc64le", Some("qemu-ppc64le"), 21, false);
-const S390X: Platform = platform("linux/s390x", "s390x", Some("qemu-s390x"), 22, false);
-const RISCV64: Platform = platform("linux/riscv64", "riscv64", Some("qemu-riscv64"), 243, false);
+const AMD64: Platform = platform(
+    "linux/amd64",
+    "amd64",
+    "x86_64-unknown-linux-musl",
+    None,
+    62,
+    true,
+);
+const ARM64: Platform = platform(
+    "linux/arm64",
+    "arm64",
+    "aarch64-unknown-linux-musl",
+    Some("qemu-aarch64"),
+    183,
+    true,
+);
+const ARMV7: Platform = platform(
+    "linux/arm/v7",
+    "armv7",
+    "armv7-unknown-linux-musleabihf",
+    Some("qemu-arm"),
+    40,
+    false,
+);
+const ARMV6: Platform = platform(
+    "linux/arm/v6",
+    "armv6",
+    "arm-unknown-linux-musleabihf",
+    Some("qemu-arm"),
+    40,
+    false,
+);
+const I386: Platform = platform(
+    "linux/386",
+    "386",
+    "i686-unknown-linux-musl",
+    Some("qemu-i386"),
+    3,
+    false,
+);
+const PPC64LE: Platform = platform(
+    "linux/ppc64le",
+    "ppc64le",
+    "powerpc64le-unknown-linux-musl",
+    Some("qemu-ppc64le"),
+    21,
+    false,
+);
+const S390X: Platform = platform(
+    "linux/s390x",
+    "s390x",
+    "s390x-unknown-linux-musl",
+    Some("qemu-s390x"),
+    22,
+    false,
+);
+const RISCV64: Platform = platform(
+    "linux/riscv64",
+    "riscv64",
+    "riscv64gc-unknown-linux-musl",
+    Some("qemu-riscv64"),
+    243,
+    false,
+);
 
 /// The size bound of every platform's plain artifact (issue 25, with grpc:// in it; the
 /// amd64 one keeps its own 600 KiB, tests/artifact.rs). POWER's fixed 4-byte
@@ -105,8 +167,15 @@ impl Platform {
         run_command(command)
     }
 
-    /// Static, stripped, executable, for this machine, within `max` bytes.
-    fn check_file(&self, binary: &Path, max: usize) {
+    /// Static, stripped, executable, for this machine, within `max` bytes, listing its
+    /// crates for scanners: the `.dep-v0` list is the runtime graph of its build.
+    fn check_file(&self, binary: &Path, max: usize, tls: bool) {
+        assert_eq!(
+            embedded_runtime(binary),
+            runtime_graph(self.target, tls),
+            "{}",
+            binary.display()
+        );
         let elf = Elf::read(binary);
         let problems = elf.shipping_problems();
         assert!(problems.is_empty(), "{}: {problems:?}", binary.display());
@@ -133,7 +202,7 @@ impl Platform {
             (Ok(runner), Ok(binary)) => (runner, binary),
             (Err(why), _) | (_, Err(why)) => return skip(&self.test(), &why),
         };
-        self.check_file(&binary, PLAIN_MAX);
+        self.check_file(&binary, PLAIN_MAX, false);
         let probe = |args: &[&str]| self.run(&runner, &binary, args);
 
         let ok = Server::answering("200 OK", r#"{"status":"ok","n":52e35}"#);
@@ -228,7 +297,7 @@ impl Platform {
             (Ok(runner), Ok(binary)) => (runner, binary),
             (Err(why), _) | (_, Err(why)) => return skip(&format!("{} tls", self.test()), &why),
         };
-        self.check_file(&binary, TLS_MAX);
+        self.check_file(&binary, TLS_MAX, true);
         let pki = Pki::new(&format!("platform-{}", self.slug));
         let addr = https_server(&pki.leaf(&["127.0.0.1"], false), None);
         let url = format!("https://{addr}/health");

@@ -5,6 +5,7 @@
 #![allow(unsafe_code)]
 
 pub mod arena;
+mod dependencies;
 pub mod file;
 pub mod process;
 pub mod unix_socket;

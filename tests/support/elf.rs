@@ -78,6 +78,23 @@ impl Elf {
 
     /// The section headers: (name, address, size).
     pub fn sections(&self) -> Vec<(String, usize, usize)> {
+        self.section_headers()
+            .into_iter()
+            .map(|(name, addr, _, size)| (name, addr, size))
+            .collect()
+    }
+
+    /// The bytes of the section `name` in the file, if there is one.
+    pub fn section(&self, name: &str) -> Option<&[u8]> {
+        let (_, _, offset, size) = self
+            .section_headers()
+            .into_iter()
+            .find(|header| header.0 == name)?;
+        Some(&self.bytes[offset..offset + size])
+    }
+
+    /// The section headers: (name, address, file offset, size).
+    fn section_headers(&self) -> Vec<(String, usize, usize, usize)> {
         let (shoff, shentsize, shnum, shstrndx) = if self.wide {
             let fields = (self.int(0x28, 8), self.int(0x3a, 2));
             (fields.0, fields.1, self.int(0x3c, 2), self.int(0x3e, 2))
@@ -98,7 +115,8 @@ impl Elf {
                 let name = &self.bytes[names + self.int(at, 4)..];
                 let name = &name[..name.iter().position(|&b| b == 0).unwrap()];
                 let name = String::from_utf8_lossy(name).into_owned();
-                (name, self.word(at + addr), self.word(at + size))
+                let word = |field| self.word(at + field);
+                (name, word(addr), word(offset), word(size))
             })
             .collect()
     }
