@@ -2,6 +2,7 @@
 //! sockets with scripted behaviour.
 #![allow(dead_code)] // each test crate uses a different part of this module
 
+pub mod dependencies;
 pub mod elf;
 pub mod example;
 pub mod h2;
@@ -455,4 +456,16 @@ pub fn strace_calls(summary: &str, name: &str) -> u64 {
         .filter(|l| l.split_whitespace().last() == Some(name))
         .filter_map(|l| l.split_whitespace().nth(3)?.parse::<u64>().ok())
         .sum()
+}
+
+/// The SHA-256 of `bytes` in hex, as sha256sum prints it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let mut sum = Command::new("sha256sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    sum.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = sum.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_string()
 }
