@@ -32,6 +32,9 @@ struct Received {
     args: Vec<Vec<u8>>,
     env: Vec<Vec<u8>>,
     fds: Vec<String>,
+    /// The ignored and blocked signal masks, in the kernel's hex.
+    ignored: String,
+    blocked: String,
 }
 
 fn received(stdout: &[u8]) -> Received {
@@ -49,6 +52,8 @@ fn received(stdout: &[u8]) -> Received {
             "arg" => r.args.push(unhex(value)),
             "env" => r.env.push(unhex(value)),
             "fd" => r.fds.push(value.to_string()),
+            "sigign" => r.ignored = value.to_string(),
+            "sigblk" => r.blocked = value.to_string(),
             _ => panic!("unexpected line {line:?}"),
         }
     }
@@ -138,6 +143,69 @@ fn becomes_the_command_with_its_pid_arguments_environment_and_descriptors() {
             assert_eq!(stderr, "", "-q silences the healthy report");
         } else {
             assert!(stderr.starts_with("healthy: 200 OK"), "{stderr}");
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The command gets the signal dispositions and mask the probe was started with, as a
+/// shell's `exec` passes them on: `nohup healthprobe … -- app` keeps nohup. The parent
+/// here ignores HUP, INT, QUIT, USR1, PIPE and TERM (as nohup or a supervisor does) and
+/// blocks USR2; the reporter started through `sh -c 'exec report'` is the oracle.
+/// Without and with `--wait` (whose stop handlers take TERM, INT and HUP only when they
+/// are not ignored), and from a parent that ignores nothing.
+#[test]
+fn the_command_gets_the_signal_dispositions_and_mask_the_probe_was_started_with() {
+    use std::os::unix::process::CommandExt;
+    let dir = scratch_dir("exec-signals");
+    let report = reporter(&dir);
+    let server = Server::answering("200 OK", "{}");
+    let started = |mut command: Command, ignore: bool| {
+        // SAFETY: signal(2) and sigprocmask(2) are async-signal-safe and touch only the
+        // child's own dispositions and mask, between fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                for signum in [libc::SIGHUP, libc::SIGINT, libc::SIGQUIT, libc::SIGUSR1] {
+                    libc::signal(signum, if ignore { libc::SIG_IGN } else { libc::SIG_DFL });
+                }
+                for signum in [libc::SIGPIPE, libc::SIGTERM] {
+                    libc::signal(signum, if ignore { libc::SIG_IGN } else { libc::SIG_DFL });
+                }
+                let mut set: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut set);
+                if ignore {
+                    libc::sigaddset(&mut set, libc::SIGUSR2);
+                }
+                libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+                Ok(())
+            })
+        };
+        let out = command.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        received(&out.stdout)
+    };
+    for ignore in [true, false] {
+        let mut shell = Command::new("sh");
+        shell.arg("-c").arg("exec \"$0\"").arg(&report);
+        let oracle = started(shell, ignore);
+        if ignore {
+            // HUP, INT, QUIT, USR1, PIPE, TERM (and whatever this process was given).
+            let ignored = u64::from_str_radix(oracle.ignored.trim(), 16).unwrap();
+            assert_eq!(ignored & 0x5207, 0x5207, "{}", oracle.ignored);
+            assert_eq!(oracle.blocked.trim(), "0000000000000800", "USR2");
+        }
+        for wait in [false, true] {
+            let mut probe = Command::new(BIN);
+            if wait {
+                probe.args(["--wait", "5s"]);
+            }
+            probe.arg(server.url("/health")).arg("--").arg(&report);
+            let got = started(probe, ignore);
+            assert_eq!(
+                (got.ignored.as_str(), got.blocked.as_str()),
+                (oracle.ignored.as_str(), oracle.blocked.as_str()),
+                "ignore {ignore}, wait {wait}"
+            );
         }
     }
     std::fs::remove_dir_all(dir).unwrap();

@@ -16,7 +16,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use std::time::Instant;
 
 unsafe extern "C" {
@@ -24,6 +24,8 @@ unsafe extern "C" {
     static mut environ: *const *const c_char;
     /// libc's `signal(2)` wrapper; the handler is a plain address (`SIG_IGN` is 1).
     fn signal(signum: c_int, handler: usize) -> usize;
+    /// Only to read a disposition (`act` null): [`SigAction`] is musl's `struct sigaction`.
+    fn sigaction(signum: c_int, act: *const SigAction, old: *mut SigAction) -> c_int;
     fn write(fd: c_int, buf: *const c_void, count: usize) -> isize;
     fn poll(fds: *mut c_void, count: c_ulong, timeout: c_int) -> c_int;
     fn execve(path: *const c_char, argv: *const *const c_char, envp: *const *const c_char)
@@ -37,6 +39,25 @@ const SIGPIPE: c_int = 13;
 const SIGTERM: c_int = 15;
 const SIG_DFL: usize = 0;
 const SIG_IGN: usize = 1;
+
+/// musl's `struct sigaction`, the same on every architecture it supports (the kernel's
+/// differing layouts are musl's own business): the handler, a 128-byte signal set, the
+/// flags and the restorer.
+#[repr(C)]
+struct SigAction {
+    handler: usize,
+    mask: [c_ulong; 128 / std::mem::size_of::<c_ulong>()],
+    flags: c_int,
+    restorer: usize,
+}
+
+/// Whether the process was started with SIGPIPE ignored, which `execve` keeps: then the
+/// command gets it ignored too, as a shell's `exec` would pass it on.
+static SIGPIPE_INHERITED_IGNORED: AtomicBool = AtomicBool::new(false);
+
+/// The signals (bit `1 << signum`) whose disposition `--wait`'s stop handler replaced:
+/// each was at its default action before, and is given it back before `execve`.
+static STOP_HANDLED: AtomicU32 = AtomicU32::new(0);
 
 /// The arguments after the program name, as the C runtime passed them to `main`.
 ///
@@ -145,11 +166,23 @@ pub fn exit(code: c_int) -> ! {
 }
 
 /// Writes to a closed pipe then fail with EPIPE, which the report ignores, instead of
-/// killing the process before it can exit with its verdict.
+/// killing the process before it can exit with its verdict. What it replaces is kept for
+/// [`exec`].
 pub fn ignore_sigpipe() {
     // SAFETY: setting a signal's disposition to SIG_IGN has no preconditions and touches
     // no memory of ours.
-    unsafe { signal(SIGPIPE, SIG_IGN) };
+    let inherited = unsafe { signal(SIGPIPE, SIG_IGN) };
+    SIGPIPE_INHERITED_IGNORED.store(inherited == SIG_IGN, Ordering::Relaxed);
+}
+
+/// Whether `signum` is ignored now: the parent's choice, as `nohup` ignores SIGHUP.
+fn ignored(signum: c_int) -> bool {
+    // SAFETY: all-zero bytes are a valid `SigAction` (integers and an array of them).
+    let mut old: SigAction = unsafe { std::mem::zeroed() };
+    // SAFETY: a null `act` only reads the disposition into `old`, a valid, writable
+    // `struct sigaction` of musl's layout (above).
+    let read = unsafe { sigaction(signum, std::ptr::null(), &mut old) };
+    read == 0 && old.handler == SIG_IGN
 }
 
 /// Whether the run's one report has begun: by [`claim_report`], or by the signal handler
@@ -236,7 +269,9 @@ pub fn wait_for_exit() -> ! {
 
 /// During `--wait`, SIGTERM, SIGINT and SIGHUP (a closed terminal) end the wait at once
 /// with exit 1 and one report, `before` + milliseconds waited + `after` (in the run's
-/// format), rather than killing the process with no verdict.
+/// format), rather than killing the process with no verdict. A signal the process was
+/// started with ignored stays ignored: the parent chose that (`nohup` for SIGHUP, a
+/// supervisor for SIGINT), and it passes on to a command.
 pub fn exit_on_termination(before: String, after: String) {
     extern "C" fn stop(_: c_int) {
         if REPORTED.swap(true, Ordering::SeqCst) {
@@ -274,6 +309,10 @@ pub fn exit_on_termination(before: String, after: String) {
         after,
     });
     for signum in [SIGTERM, SIGINT, SIGHUP] {
+        if ignored(signum) {
+            continue;
+        }
+        STOP_HANDLED.fetch_or(1 << signum, Ordering::Relaxed);
         // SAFETY: `stop` is an `extern "C" fn(c_int)`, the handler type signal(2) expects,
         // and does only async-signal-safe things: atomics, reading a set OnceLock, the
         // monotonic clock, write(2) and _exit(2).
@@ -342,21 +381,25 @@ pub fn open_standard_descriptors() {
     }
 }
 
-/// Gives SIGTERM, SIGINT and SIGHUP back their default actions, once the process is to
-/// become a command: a signal between the verdict and the `execve` must end the process,
-/// starting nothing, rather than meet `--wait`'s handler, which stays quiet once the
-/// verdict is being reported.
+/// Gives the signals `--wait`'s handler took back their default actions, once the
+/// process is to become a command: a signal between the verdict and the `execve` must
+/// end the process, starting nothing, rather than meet the handler, which stays quiet
+/// once the verdict is being reported. The others it never touched: the command gets
+/// every disposition the probe was started with.
 pub fn default_termination() {
+    let handled = STOP_HANDLED.load(Ordering::Relaxed);
     for signum in [SIGTERM, SIGINT, SIGHUP] {
-        // SAFETY: setting a signal's disposition to SIG_DFL has no preconditions and
-        // touches no memory of ours.
-        unsafe { signal(signum, SIG_DFL) };
+        if handled & 1 << signum != 0 {
+            // SAFETY: setting a signal's disposition to SIG_DFL has no preconditions and
+            // touches no memory of ours.
+            unsafe { signal(signum, SIG_DFL) };
+        }
     }
 }
 
 /// Replaces the process with `path`, given `args` (COMMAND first) and the environment
-/// the process was started with, SIGPIPE's default action restored. Returns only when
-/// `execve` fails, with its error.
+/// the process was started with, SIGPIPE's disposition as the process was started with
+/// it. Returns only when `execve` fails, with its error.
 ///
 /// # Safety
 /// `envp` must be the environment the C runtime passed to `main`: a null-terminated
@@ -373,10 +416,13 @@ pub unsafe fn exec(path: &Path, args: &[OsString], envp: *const *const c_char) -
     };
     let mut pointers: Vec<*const c_char> = argv.iter().map(|a| a.as_ptr()).collect();
     pointers.push(std::ptr::null());
-    // SIGPIPE, which the probe ignores, would stay ignored across execve: the command
-    // gets its default back. (Only now: a report to a closed pipe must not kill the probe.)
-    // SAFETY: setting a signal's disposition has no preconditions.
-    unsafe { signal(SIGPIPE, SIG_DFL) };
+    // SIGPIPE, which the probe ignores, would stay ignored across execve: the command gets
+    // back what the probe was given, the default unless the parent ignored it. (Only now:
+    // a report to a closed pipe must not kill the probe.)
+    if !SIGPIPE_INHERITED_IGNORED.load(Ordering::Relaxed) {
+        // SAFETY: setting a signal's disposition has no preconditions.
+        unsafe { signal(SIGPIPE, SIG_DFL) };
+    }
     // SAFETY: `program` is a NUL-terminated string, `pointers` a null-terminated array of
     // NUL-terminated strings, both alive for the call; `envp` is the runtime's (above).
     unsafe { execve(program.as_ptr(), pointers.as_ptr(), envp) };

@@ -1,6 +1,7 @@
 /* What a command started by `healthprobe ... -- COMMAND` received, for tests/exec.rs: its
- * PID, its arguments and its environment (each in hex, so any byte shows), and the
- * descriptors open in it, one per line. */
+ * PID, its arguments and its environment (each in hex, so any byte shows), the
+ * descriptors open in it, and its ignored and blocked signals (the kernel's SigIgn and
+ * SigBlk masks), one per line. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,15 @@ int main(int argc, char **argv) {
             printf("fd %s\n", d->d_name);
         }
         closedir(fds);
+    }
+    FILE *status = fopen("/proc/self/status", "r");
+    if (status) {
+        char line[256];
+        while (fgets(line, sizeof line, status)) {
+            if (!strncmp(line, "SigIgn:\t", 8)) printf("sigign %s", line + 8);
+            if (!strncmp(line, "SigBlk:\t", 8)) printf("sigblk %s", line + 8);
+        }
+        fclose(status);
     }
     return 0;
 }
