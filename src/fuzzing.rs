@@ -558,7 +558,7 @@ pub fn argv(data: &[u8]) {
         let names: Vec<String> = vars
             .iter()
             .map(|(n, _)| n.clone())
-            .filter(|n| n.starts_with("HEALTHPROBE_"))
+            .filter(|n| n.to_ascii_uppercase().starts_with("HEALTHPROBE_"))
             .collect();
         cli::parse(args, &env, &names)
             .err()

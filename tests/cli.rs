@@ -406,6 +406,10 @@ fn service_link_variables_are_ignored_and_typos_are_not() {
         ("HEALTHPROBE_PORT_53_UDP_ADDR", "10.0.0.7"),
         ("HEALTHPROBE_API_SERVICE_HOST", "10.0.0.8"),
         ("HEALTHPROBE_API_PORT_8080_SCTP_PORT", "8080"),
+        // A legacy link (`docker run --link web:healthprobe`).
+        ("HEALTHPROBE_NAME", "/web/healthprobe"),
+        ("HEALTHPROBE_ENV_FOO", "bar"),
+        ("HEALTHPROBE_ENV_NODE_VERSION", "20.11.1"),
         ("PORT", port.as_str()),
     ];
     run_env(&["-t", "300ms"], &links)
@@ -413,7 +417,18 @@ fn service_link_variables_are_ignored_and_typos_are_not() {
         .says("connection refused");
     for (typo, says) in [
         ("HEALTHPROBE_TIMOUT", "did you mean HEALTHPROBE_TIMEOUT?"),
-        ("HEALTHPROBE_PORT", "unknown variable HEALTHPROBE_PORT"),
+        // The app's port is PORT, not a near name of ours (it suggested HEALTHPROBE_CERT).
+        (
+            "HEALTHPROBE_PORT",
+            "unknown variable HEALTHPROBE_PORT; did you mean PORT?",
+        ),
+        // Names are case-sensitive: a lower-case one is not silently ignored.
+        (
+            "healthprobe_timeout",
+            "unknown variable healthprobe_timeout; variable names are upper case: HEALTHPROBE_TIMEOUT",
+        ),
+        ("HEALTHPROBE_NAME", "unknown variable HEALTHPROBE_NAME"),
+        ("HEALTHPROBE_ENV_", "unknown variable HEALTHPROBE_ENV_"),
         (
             "HEALTHPROBE_SERVICE_HOSTS",
             "unknown variable HEALTHPROBE_SERVICE_HOSTS",

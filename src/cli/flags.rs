@@ -267,8 +267,9 @@ pub const PORT_VARIABLE: &str = "PORT";
 
 /// The environment variables healthprobe reads, as the starts of `NAME=value` entries: the
 /// process keeps only these (`sys::process::variables`). `PATH` is read only to find a
-/// `-- COMMAND`, which gets the whole environment.
-pub const VARIABLES: &[&str] = &["HEALTHPROBE_", "PORT=", "PATH="];
+/// `-- COMMAND`, which gets the whole environment; `healthprobe_` only to say that
+/// variable names are upper case.
+pub const VARIABLES: &[&str] = &["HEALTHPROBE_", "PORT=", "PATH=", "healthprobe_"];
 
 /// Whether `name` is a `HEALTHPROBE_*` variable healthprobe reads.
 pub fn is_known_variable(name: &str) -> bool {

@@ -78,16 +78,31 @@ pub fn parse(
         .iter()
         .find(|n| !flags::is_known_variable(n) && !is_service_link(n, env))
     {
-        let hint = match suggest::nearest(name, flags::known_variables()) {
-            Some(known) => format!("; did you mean {known}?"),
-            None => " (see --help for the variables)".to_string(),
-        };
+        let hint = unknown_variable_hint(name);
         let name = short(name);
         return Err(reject(format!("unknown variable {name}{hint}"), format));
     }
     plan(cli, env, format, command)
         .map(|plan| Command::Probe(Box::new(plan)))
         .map_err(|reason| reject(reason, format))
+}
+
+/// What an unknown `HEALTHPROBE_*` (or `healthprobe_*`) variable was most likely meant to
+/// be: ours in upper case (names are case-sensitive: a lower-case one would be ignored
+/// without a word), the app's `PORT` (`HEALTHPROBE_PORT=8080`), else the nearest name.
+fn unknown_variable_hint(name: &str) -> String {
+    let upper = name.to_ascii_uppercase();
+    if upper != name && flags::is_known_variable(&upper) {
+        return format!("; variable names are upper case: {upper}");
+    }
+    if name.strip_prefix("HEALTHPROBE_") == Some(flags::PORT_VARIABLE) {
+        let port = flags::PORT_VARIABLE;
+        return format!("; did you mean {port}? (the app's port, which the default target uses)");
+    }
+    match suggest::nearest(&upper, flags::known_variables()) {
+        Some(known) => format!("; did you mean {known}?"),
+        None => " (see --help for the variables)".to_string(),
+    }
 }
 
 /// The arguments before the first `--`, and the COMMAND and its arguments after it,
@@ -485,7 +500,8 @@ fn resolve_targets(
 /// its namespace (`enableServiceLinks`, on by default), or Docker's legacy links give for
 /// a linked container, for a Service or link whose name starts with `healthprobe`:
 /// `<S>_SERVICE_HOST`, `<S>_SERVICE_PORT`, `<S>_SERVICE_PORT_<NAME>`, `<S>_PORT`,
-/// `<S>_PORT_<n>_<PROTO>` and that with `_PROTO`, `_PORT` or `_ADDR`. They are not ours
+/// `<S>_PORT_<n>_<PROTO>` and that with `_PROTO`, `_PORT` or `_ADDR`, and a legacy link's
+/// `<S>_NAME` and `<S>_ENV_<VARIABLE>`. They are not ours
 /// and are ignored: refused, a Service named `healthprobe` would fail every probe in its
 /// namespace. No variable of ours has one of these shapes (a test walks them all). A bare
 /// `<S>_PORT` counts only with the value Kubernetes and Docker give it
@@ -498,6 +514,14 @@ fn is_service_link(name: &str, env: &dyn Fn(&str) -> Option<OsString>) -> bool {
     };
     if rest.ends_with("_SERVICE_HOST") || rest.ends_with("_SERVICE_PORT") {
         return true;
+    }
+    // A legacy link's `<S>_NAME=/<container>/<alias>` and `<S>_ENV_<VARIABLE>` (each
+    // variable of the linked container's image).
+    if rest.ends_with("_NAME") {
+        return env(name).is_some_and(|value| value.as_encoded_bytes().starts_with(b"/"));
+    }
+    if let Some((_, variable)) = rest.split_once("_ENV_") {
+        return !variable.is_empty();
     }
     if let Some((_, port_name)) = rest.split_once("_SERVICE_PORT_") {
         return !port_name.is_empty();

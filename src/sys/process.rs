@@ -145,12 +145,12 @@ impl Variables {
             .map(|(_, value)| OsStr::from_bytes(value).to_os_string())
     }
 
-    /// The names of the `HEALTHPROBE_*` variables kept (a name that is not UTF-8 cannot be
-    /// one healthprobe reads, and is shown lossily).
+    /// The names of the `HEALTHPROBE_*` (and `healthprobe_*`) variables kept (a name that
+    /// is not UTF-8 cannot be one healthprobe reads, and is shown lossily).
     pub fn names(&self) -> Vec<String> {
         self.0
             .iter()
-            .filter(|(name, _)| name.starts_with(b"HEALTHPROBE_"))
+            .filter(|(name, _)| name.to_ascii_uppercase().starts_with(b"HEALTHPROBE_"))
             .map(|(name, _)| String::from_utf8_lossy(name).into_owned())
             .collect()
     }
