@@ -170,6 +170,13 @@ impl Secrets {
     }
 }
 
+/// Text a report quotes, already made printable ([`Secrets::show`], [`escape`]), in
+/// double quotes: only a `"` in it is escaped. `{:?}` would escape the backslashes of
+/// the escapes it holds a second time (`"\\u{1b}"`).
+pub fn quoted(shown: &str) -> String {
+    format!("\"{}\"", shown.replace('"', "\\\""))
+}
+
 /// Shortens `text` to about `max` bytes on a character boundary.
 pub fn excerpt(text: &str, max: usize) -> String {
     if text.len() <= max {

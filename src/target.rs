@@ -194,6 +194,12 @@ impl Target {
         self.url_for(&self.host.to_string())
     }
 
+    /// The URL as reports show it: the values of query parameters that carry credentials
+    /// hidden ([`hide_query_credentials`]).
+    pub fn shown(&self) -> String {
+        hide_query_credentials(&self.url()).into_owned()
+    }
+
     /// The URL with another host name: with `--servername`, ureq is asked for that name
     /// (its SNI, certificate check and `Host`) while the resolver still answers with the
     /// target's own address, as curl's `--resolve` does.
@@ -368,7 +374,66 @@ fn path(text: &str) -> Result<String, String> {
 /// Keeps a user's value short enough to quote in a one-line reason, without the
 /// credentials a URL may carry.
 fn shorten(text: &str) -> String {
-    crate::sanitize::excerpt(&hide_userinfo(text), 200)
+    crate::sanitize::excerpt(&hide_query_credentials(&hide_userinfo(text)), 200)
+}
+
+/// The words that mark a query parameter as a credential, wherever they stand in its
+/// name once lower-cased and stripped of `-` and `_`: `password`, `pass`, `passwd`, `pwd`,
+/// `secret`, `token`, `key` (`apikey`, `api_key`), `auth`, `credential`, `session`,
+/// `sig` (`signature`, `X-Amz-Signature`), as libpq's and redis-py's URIs, API keys and
+/// signed URLs carry them.
+const CREDENTIAL_WORDS: &[&str] = &[
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "auth",
+    "credential",
+    "session",
+    "sig",
+];
+
+/// `text` (a URL, or a path with its query) with the value of every query parameter
+/// whose name marks a credential replaced by `[redacted]`: `?password=S3cret&ssl=1`
+/// shows as `?password=[redacted]&ssl=1`. A report or an error never quotes one; the
+/// request still carries it.
+pub fn hide_query_credentials(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some(start) = text.find('?') else {
+        return text.into();
+    };
+    let (head, query) = text.split_at(start + 1);
+    let credential = |name: &str| {
+        let name: String = name
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_'))
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        CREDENTIAL_WORDS.iter().any(|word| name.contains(word))
+    };
+    if !query
+        .split(['&', ';', '#'])
+        .any(|p| credential(p.split('=').next().unwrap_or("")))
+    {
+        return text.into();
+    }
+    let mut shown = head.to_string();
+    let mut rest = query;
+    while !rest.is_empty() {
+        let end = rest.find(['&', ';', '#']).unwrap_or(rest.len());
+        let (pair, after) = rest.split_at(end);
+        match pair.split_once('=') {
+            Some((name, _)) if credential(name) => {
+                shown.push_str(name);
+                shown.push_str("=[redacted]");
+            }
+            _ => shown.push_str(pair),
+        }
+        let (separator, after) = after.split_at(after.len().min(1));
+        shown.push_str(separator);
+        rest = after;
+    }
+    shown.into()
 }
 
 /// `text` with whatever stands before its last `@` in the authority (from `//`, or from

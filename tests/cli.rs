@@ -513,3 +513,17 @@ fn every_row_of_the_option_table_is_parsed_documented_and_checked() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A header value that is not ASCII is a configuration error found before any
+/// connection, for HTTP and gRPC alike (ureq refused it only once connected, and the
+/// server was blamed; gRPC sent it raw): one rule for both.
+#[test]
+fn a_non_ascii_header_value_is_refused_before_connecting() {
+    let server = support::Server::answering("200 OK", "");
+    for target in [server.url("/health"), format!("grpc://{}", server.addr)] {
+        run(&["-H", "X-Name: Zoë", &target])
+            .expect("error")
+            .says("--header: X-Name: the value is not ASCII");
+    }
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}

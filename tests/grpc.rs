@@ -320,6 +320,54 @@ fn metadata_reaches_the_server() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// A server that fails the call with UNAUTHENTICATED and quotes the token back, in
+/// gRPC's own encodings: percent-encoded in grpc-message (a token with `%` in it) and
+/// base64 in grpc-status-details-bin (gRPC's rich-error trailer). Redaction sees the
+/// decoded bytes, so no 8-byte run of the token shows in any output mode.
+#[test]
+fn a_token_echoed_in_grpc_encodings_is_redacted() {
+    let (port, addr) = listen();
+    let _server = match Grpc::python(&["--listen", &addr, "--echo-credentials"]) {
+        Ok(s) => s,
+        Err(why) => return skip("a_token_echoed_in_grpc_encodings_is_redacted", &why),
+    };
+    let dir = scratch_dir("grpc-echo");
+    let token = "Bearer a%b%c%d-t0k3n%value-1234";
+    std::fs::write(dir.join("token"), token).unwrap();
+    let header = format!("Authorization:{}", dir.join("token").display());
+    let url = format!("grpc://127.0.0.1:{port}");
+    for args in [vec!["-v"], vec!["-v", "--format", "json"], vec![]] {
+        let mut args = args.clone();
+        args.extend(["--secret-header", &header, &url]);
+        let probe = run(&args);
+        let unhealthy = probe.stdout.starts_with("unhealthy: UNAUTHENTICATED")
+            || probe
+                .stdout
+                .contains("\"result\":\"unhealthy\",\"status\":\"UNAUTHENTICATED\"");
+        assert!(unhealthy && probe.code == Some(1), "{probe:#?}");
+        for piece in token.as_bytes().windows(8) {
+            let piece = std::str::from_utf8(piece).unwrap();
+            assert!(!probe.stdout.contains(piece), "{piece:?}: {}", probe.stdout);
+        }
+        // ...and neither does its percent-encoding or base64, since the fields are shown
+        // decoded.
+        assert!(!probe.stdout.contains("%25"), "{}", probe.stdout);
+        assert!(
+            probe.stdout.contains("invalid credentials: [redacted]"),
+            "{}",
+            probe.stdout
+        );
+        if args[0] == "-v" {
+            assert!(
+                probe.stdout.contains("grpc-status-details-bin: "),
+                "{}",
+                probe.stdout
+            );
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 /// A Unix socket (`--unix-socket`), the URL giving the service.
 #[test]
 fn unix_socket() {
@@ -654,8 +702,35 @@ fn server_text_is_redacted_and_escaped() {
         assert!(!probe.stdout.contains("hunter2"), "{}", probe.stdout);
         assert!(!probe.stdout.contains('\x1b'), "{}", probe.stdout);
         assert_eq!(probe.stdout.lines().count(), 1, "{}", probe.stdout);
+        // Escaped once: the text report shows `\u{1b}`, not `\\u{1b}` (a second
+        // escaping of the escape by a debug quote); JSON escapes its backslash once more.
+        let once = if format == "text" {
+            "\"bad token [redacted] \\u{1b}[31m\\n"
+        } else {
+            "bad token [redacted] \\\\u{1b}[31m"
+        };
+        assert!(probe.stdout.contains(once), "{}", probe.stdout);
     }
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// An HTTP status other than 200 fails the call whatever grpc-status and the message
+/// say (the gRPC over HTTP/2 spec): `:status 503` with grpc-status 0 and SERVING is
+/// UNAVAILABLE, as grpcio's client judges it.
+#[test]
+fn a_non_200_status_fails_the_call_whatever_its_grpc_status() {
+    let server = peer(|| {
+        let mut block = Vec::new();
+        support::h2::literal(&mut block, ":status", b"503");
+        support::h2::literal(&mut block, "content-type", b"application/grpc");
+        let mut out = frame(1, 4, 1, &block);
+        out.extend(frame(0, 0, 1, &[0, 0, 0, 0, 2, 0x08, 1]));
+        out.extend(trailers("0", b""));
+        out
+    });
+    probed(&server, "unhealthy", "UNAVAILABLE from grpc://");
+    let probe = run(&["-t", "2s", &format!("grpc://{}", server.addr)]);
+    probe.says("HTTP status 503 not 200, so its gRPC status does not count");
 }
 
 /// gRPC options and targets on the command line.

@@ -271,6 +271,75 @@ fn errors_never_quote_url_credentials() {
     }
 }
 
+/// Credentials outside the `@` rule: a URL's query parameters named for a credential
+/// (libpq's `?password=`, redis-py's, an API key, a signed URL) are never quoted, in an
+/// error or in a report of a probe that ran (text, JSON, `-v`'s request line); and an
+/// error about a header names the header, never its value: a value given instead of a
+/// `--secret-header` path, `-H` without its colon, a misspelt option with the header
+/// attached (`--heder=…`), `-H` with the value glued on (`-HAuthorization:…`).
+#[test]
+fn errors_and_reports_never_quote_query_or_header_credentials() {
+    let token = "S3cretTok3nValue";
+    let absent = |run: &Run, what: &str| {
+        assert_eq!(run.code, Some(1), "{what}: {run:#?}");
+        for piece in token.as_bytes().windows(8) {
+            let piece = std::str::from_utf8(piece).unwrap();
+            assert!(!run.stdout.contains(piece), "{what}: {piece:?} in {run:#?}");
+        }
+    };
+    for target in [
+        format!("postgres://db:5432/app?password={token}"),
+        format!("redis://h:6379/0?password={token}&db=1"),
+        format!("mysql://db/app?sslmode=require&pwd={token}"),
+    ] {
+        absent(&run(&[&target]), &target);
+        absent(&run(&["--format", "json", &target]), &target);
+        absent(&run_env(&[], &[("HEALTHPROBE_URL", &target)]), &target);
+    }
+    for (args, says) in [
+        (
+            vec!["--secret-header", "Authorization: Bearer S3cretTok3nValue"],
+            "Authorization: no readable file is named after the colon",
+        ),
+        (
+            vec!["-H", "Authorization Bearer S3cretTok3nValue"],
+            "Authorization: not written Name: value",
+        ),
+        (
+            vec!["--heder=Authorization: Bearer S3cretTok3nValue"],
+            "unknown option \"--heder\"; did you mean --header?",
+        ),
+        (
+            vec!["-HAuthorization:S3cretTok3nValue"],
+            "-H with its value attached",
+        ),
+        (vec!["-XS3cretTok3nValue"], "unknown option \"-X…\""),
+        (
+            vec!["-H", "S3cretTok3nValue:x", "-H", "Bearer S3cretTok3nValue"],
+            "not written Name: value",
+        ),
+    ] {
+        let mut args = args.clone();
+        args.push("http://127.0.0.1:1/");
+        let run = run(&args);
+        absent(&run, &format!("{args:?}"));
+        run.expect("error").says(says);
+    }
+    // A probe that runs: its report shows the URL with the value hidden, and the request
+    // carries it.
+    let server = Server::answering("503 Service Unavailable", "");
+    let url = server.url(&format!("/health?api_key={token}&x=1"));
+    for args in [
+        vec!["-v", url.as_str()],
+        vec!["--format", "json", "-v", url.as_str()],
+    ] {
+        let run = run(&args);
+        absent(&run, &url);
+        assert!(run.stdout.contains("api_key=[redacted]&x=1"), "{run:#?}");
+    }
+    assert!(server.requests().iter().all(|r| r.contains(token)));
+}
+
 /// Passwords whose `/`, `#`, `?` or `:` ends the authority early (as a generated password
 /// pasted from a DATABASE_URL often does): no part of them is quoted, from a TARGET or
 /// `HEALTHPROBE_URL`, in text or JSON, by the plain or the `tls` build.

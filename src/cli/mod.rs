@@ -433,16 +433,31 @@ impl Cli {
         for arg in self.args.finish() {
             let arg = utf8(&arg, "TARGET")?;
             if arg.starts_with('-') && arg.len() > 1 {
+                // Only the option's name is quoted, never a value given with it
+                // (`--heder=Authorization: Bearer …`, `-HAuthorization:…`).
                 let name = arg.split('=').next().unwrap_or(&arg);
+                let attached = (!name.starts_with("--") && name.len() > 2)
+                    .then(|| &name[..name.char_indices().nth(2).map_or(name.len(), |(i, _)| i)]);
                 let spellings = FLAGS
                     .iter()
                     .flat_map(|f| std::iter::once(f.long()).chain(f.short()));
                 return Err(if let Some(flag) = FLAGS.iter().find(|f| f.is(name)) {
                     format!("{} is given more than once", flag.long())
-                } else if let Some(meant) = suggest::nearest(name, spellings) {
-                    format!("unknown option {:?}; did you mean {meant}?", short(&arg))
+                } else if let Some(flag) = attached.and_then(|s| FLAGS.iter().find(|f| f.is(s))) {
+                    let short = flag.short().unwrap_or_default();
+                    format!(
+                        "{short} with its value attached: write {short} and the value apart \
+                         ({short} VALUE)"
+                    )
                 } else {
-                    format!("unknown option {:?} (see --help)", short(&arg))
+                    // `-Xrest`: what follows the letter may be a value.
+                    let shown = attached.map_or(name.to_string(), |s| format!("{s}…"));
+                    match suggest::nearest(name, spellings) {
+                        Some(meant) => {
+                            format!("unknown option {:?}; did you mean {meant}?", short(&shown))
+                        }
+                        None => format!("unknown option {:?} (see --help)", short(&shown)),
+                    }
                 });
             }
             targets.push(arg);

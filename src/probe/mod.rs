@@ -133,7 +133,12 @@ fn probe_one(plan: &Plan, target: &Target, clock: Clock, timeout: Duration) -> V
         timeout,
         quiet: !report::reported(Category::Healthy, plan.verbosity),
     };
-    let mut verdict = Verdict::decide(&judge, target.url(), exchanged.outcome, clock.since_start());
+    let mut verdict = Verdict::decide(
+        &judge,
+        target.shown(),
+        exchanged.outcome,
+        clock.since_start(),
+    );
     verdict.details = exchanged.details;
     verdict
 }

@@ -27,7 +27,7 @@ const LAST_ATTEMPT: Duration = Duration::from_millis(200);
 /// last attempt's verdict, saying how long the wait took and how many attempts.
 pub fn until_healthy(plan: &Plan, wait: Duration) -> Verdict {
     let url = match &plan.targets[..] {
-        [target] => Some(target.url()),
+        [target] => Some(target.shown()),
         _ => None,
     };
     let (before, after) = report::stopped(url, plan.format);

@@ -2,11 +2,15 @@
 grpcio-health-checking), for tests/grpc.rs.
 
     grpc_server.py --listen 127.0.0.1:PORT|unix:PATH [--status SERVICE=STATUS]...
-                   [--no-health] [--tls CERT KEY [--client-ca CA]]
+                   [--no-health] [--tls CERT KEY [--client-ca CA]] [--echo-credentials]
 
 Prints `ready` once it listens. Each line on standard input, `SERVICE STATUS` (`-` for
 the empty service), sets a status. Each health call prints `metadata NAME=VALUE` for its
-`x-` metadata, then `called SERVICE`.
+`x-` metadata, then `called SERVICE`. With --echo-credentials every call fails as a server
+that quotes a bad token back does: UNAUTHENTICATED, "invalid credentials: " + the
+`authorization` metadata in grpc-message (which gRPC percent-encodes), and a
+google.rpc.Status with the same message in grpc-status-details-bin (which gRPC sends as
+base64), as rich-error servers do.
 """
 
 import argparse
@@ -23,6 +27,7 @@ parser.add_argument("--status", action="append", default=[])
 parser.add_argument("--no-health", action="store_true")
 parser.add_argument("--tls", nargs=2)
 parser.add_argument("--client-ca")
+parser.add_argument("--echo-credentials", action="store_true")
 args = parser.parse_args()
 
 
@@ -34,6 +39,13 @@ class Health(health.HealthServicer):
             if key.startswith("x-"):
                 print(f"metadata {key}={value}", flush=True)
         print(f"called {request.service}", flush=True)
+        if args.echo_credentials:
+            token = dict(context.invocation_metadata()).get("authorization", "")
+            message = ("invalid credentials: " + token).encode()
+            # google.rpc.Status: code (field 1, varint), message (field 2, bytes).
+            details = bytes([0x08, 16, 0x12, len(message)]) + message
+            context.set_trailing_metadata((("grpc-status-details-bin", details),))
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, message.decode())
         return super().Check(request, context)
 
 

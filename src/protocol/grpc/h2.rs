@@ -162,7 +162,7 @@ pub fn call(io: &mut Bounded, request: &[u8], secrets: &Secrets) -> Result<Answe
                 let debug = if debug.is_empty() {
                     String::new()
                 } else {
-                    format!(": {:?}", secrets.show(debug, 200))
+                    format!(": {}", crate::sanitize::quoted(&secrets.show(debug, 200)))
                 };
                 return Err(Ended::Broken(format!(
                     "the server sent GOAWAY ({}){debug} before answering",
@@ -225,8 +225,8 @@ fn next(
             let _ = io.line();
             let text = io.got().split(|&b| b == b'\r').next().unwrap_or_default();
             return Err(Ended::Broken(format!(
-                "not HTTP/2: an HTTP/1.x server answered ({:?})",
-                secrets.show(text, 80)
+                "not HTTP/2: an HTTP/1.x server answered ({})",
+                crate::sanitize::quoted(&secrets.show(text, 80))
             )));
         }
         if head[3] != SETTINGS {
@@ -291,7 +291,7 @@ fn headers(
             if answer.fields.len() < 20 {
                 let mut line = secrets.show(name, 60);
                 line.push_str(": ");
-                line.push_str(&secrets.show(value, 200));
+                line.push_str(&super::shown_value(name, value, secrets));
                 answer.fields.push(line);
             }
         })

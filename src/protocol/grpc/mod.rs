@@ -195,20 +195,20 @@ fn judge(answer: &h2::Answer, service: &str, secrets: &Secrets) -> Result<Answer
         .as_deref()
         .filter(|m| !m.is_empty())
         .map(|m| {
-            format!(
-                " (grpc-message {:?})",
-                secrets.show(&percent_decoded(m), 200)
-            )
+            let shown = secrets.show(&percent_decoded(m), 200);
+            format!(" (grpc-message {})", crate::sanitize::quoted(&shown))
         })
         .unwrap_or_default();
     let code = match (answer.grpc_status, answer.status) {
-        (Some(code), _) => code,
+        (Some(code), Some(200) | None) => code,
         (None, None) => return Err("an answer without :status".to_string()),
         (None, Some(200)) => {
             return Err("the call ended without a gRPC status: not a gRPC server".to_string());
         }
-        // No gRPC status: the HTTP status stands for one, as gRPC clients map it.
-        (None, Some(status)) => {
+        // Another HTTP status fails the call whatever its grpc-status says (the gRPC over
+        // HTTP/2 spec; grpcio's client says UNAVAILABLE for a 503 with grpc-status 0):
+        // the HTTP status stands for a gRPC one, as gRPC clients map it.
+        (grpc_status, Some(status)) => {
             let code = match status {
                 400 => 13,
                 401 => 16,
@@ -217,9 +217,14 @@ fn judge(answer: &h2::Answer, service: &str, secrets: &Secrets) -> Result<Answer
                 429 | 502..=504 => 14,
                 _ => 2,
             };
+            let why = if grpc_status.is_some() {
+                "not 200, so its gRPC status does not count"
+            } else {
+                "without a gRPC status"
+            };
             return Ok(unhealthy(
                 code_name(code),
-                format!(": HTTP status {status} without a gRPC status{said}"),
+                format!(": HTTP status {status} {why}{said}"),
             ));
         }
     };
@@ -301,6 +306,50 @@ fn varint(bytes: &mut &[u8]) -> Option<u64> {
     None
 }
 
+/// A header or trailer field's value as `-v` shows it: in the bytes gRPC's transport
+/// encodings stand for, so that redaction sees what the server said, not an encoding of
+/// it (a token echoed in `grpc-status-details-bin`, base64, or in a percent-encoded
+/// `grpc-message`). A `-bin` value that is not base64 is shown as sent.
+pub(super) fn shown_value(name: &[u8], value: &[u8], secrets: &Secrets) -> String {
+    let decoded = if name.ends_with(b"-bin") {
+        base64_decoded(value)
+    } else if name == b"grpc-message" {
+        Some(percent_decoded(value))
+    } else {
+        None
+    };
+    secrets.show(decoded.as_deref().unwrap_or(value), 200)
+}
+
+/// `-bin` fields are base64, padded or not (the gRPC over HTTP/2 spec); `None` for
+/// anything else.
+fn base64_decoded(text: &[u8]) -> Option<Vec<u8>> {
+    let digit = |b: u8| match b {
+        b'A'..=b'Z' => Some(b - b'A'),
+        b'a'..=b'z' => Some(b - b'a' + 26),
+        b'0'..=b'9' => Some(b - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let text = text
+        .strip_suffix(b"==")
+        .or(text.strip_suffix(b"="))
+        .unwrap_or(text);
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut bits, mut count) = (0u32, 0);
+    for &b in text {
+        bits = bits << 6 | u32::from(digit(b)?);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    // A lone sixth of a byte left over is no base64.
+    (count < 6).then_some(out)
+}
+
 /// `grpc-message` is percent-encoded (the gRPC over HTTP/2 spec).
 fn percent_decoded(text: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
@@ -376,6 +425,16 @@ mod tests {
         assert!(answer(&[0x12, 9, b'x']).is_err());
         assert!(serving(&[1, 0, 0, 0, 2, 0x08, 1]).is_err());
         assert!(serving(&[0, 0, 0, 0, 3, 0x08, 1]).is_err());
+    }
+
+    #[test]
+    fn bin_fields_are_base64_decoded() {
+        assert_eq!(base64_decoded(b"aGVsbG8="), Some(b"hello".to_vec()));
+        assert_eq!(base64_decoded(b"aGVsbG8"), Some(b"hello".to_vec()));
+        assert_eq!(base64_decoded(b"aGVsbG8h"), Some(b"hello!".to_vec()));
+        assert_eq!(base64_decoded(b""), Some(Vec::new()));
+        assert_eq!(base64_decoded(b"a"), None);
+        assert_eq!(base64_decoded(b"not base64!"), None);
     }
 
     #[test]

@@ -43,8 +43,18 @@ impl Header {
         if path.is_empty() {
             return Err(format!("{name}: no file named (Name:/path/to/file)"));
         }
-        let bytes =
-            file::read_limited(path, MAX_VALUE as u64).map_err(|e| format!("{name}: {e}"))?;
+        // A path that is no path (`Authorization: Bearer …`, a value given instead of a
+        // file) would be the secret itself: only what starts like a path is quoted.
+        let bytes = file::read_limited(path, MAX_VALUE as u64).map_err(|e| {
+            if path.starts_with(['/', '.']) {
+                format!("{name}: {e}")
+            } else {
+                format!(
+                    "{name}: no readable file is named after the colon (not quoted: a value \
+                     given instead of a path would be the secret); write {name}:/path/to/file"
+                )
+            }
+        })?;
         let value =
             String::from_utf8(bytes).map_err(|_| format!("{name}: {path:?} is not UTF-8 text"))?;
         let value = value.trim_matches([' ', '\t', '\r', '\n']);
@@ -105,18 +115,23 @@ pub fn secrets(headers: &[Header]) -> Secrets {
 }
 
 fn split<'a>(text: &'a str, form: &str) -> Result<(&'a str, &'a str), String> {
+    let is_token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    let is_name = |name: &str| !name.is_empty() && name.len() <= 256 && name.bytes().all(is_token);
+    // An error names the header where it can, and quotes nothing else of the text: what
+    // follows the name is a value, often a credential (`Authorization Bearer …`).
     let Some((name, value)) = text.split_once(':') else {
-        return Err(format!(
-            "{:?} is not {form}",
-            crate::sanitize::excerpt(text, 100)
-        ));
+        let first = text.split([' ', '\t']).next().unwrap_or("");
+        return Err(if is_name(first) && first.len() < text.len() {
+            format!("{first}: not written {form} (a colon goes after the header name)")
+        } else {
+            format!("a header not written {form} (not quoted: it may hold a credential)")
+        });
     };
     let name = name.trim();
-    let is_token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-    if name.is_empty() || name.len() > 256 || !name.bytes().all(is_token) {
+    if !is_name(name) {
         return Err(format!(
-            "{:?} is not a header name",
-            crate::sanitize::excerpt(name, 100)
+            "a header whose name (before the first colon) is not a header name: letters, \
+             digits and -, written {form} (not quoted: it may hold a credential)"
         ));
     }
     Ok((name, value.trim()))
@@ -124,12 +139,22 @@ fn split<'a>(text: &'a str, form: &str) -> Result<(&'a str, &'a str), String> {
 
 /// Refuses what would end the header early (CR, LF: header injection) or that no server
 /// accepts (other control characters).
+///
+/// And what is not ASCII: ureq refuses to send it, only once connected (so the server was
+/// blamed), and gRPC metadata that is not `-bin` must be printable ASCII. One rule for
+/// both, found before any connection.
 fn check_value(value: &str) -> Result<(), &'static str> {
     if value.contains(['\r', '\n', '\0']) {
         return Err("contains CR, LF or NUL");
     }
     if value.chars().any(|c| c.is_control() && c != '\t') {
         return Err("contains control characters");
+    }
+    if !value.is_ascii() {
+        return Err(
+            "is not ASCII (HTTP headers and gRPC metadata carry ASCII: percent-encode or \
+             base64 it)",
+        );
     }
     if value.len() > MAX_VALUE {
         return Err("is longer than 8 KiB");

@@ -34,7 +34,8 @@ pub(in crate::protocol) fn request(trace: &Trace, spec: &Spec) -> Vec<String> {
     if !spec.target.is_http() || !trace.sent {
         return lines;
     }
-    lines.push(format!("> {method} {} HTTP/1.1", spec.target.path));
+    let path = crate::target::hide_query_credentials(&spec.target.path);
+    lines.push(format!("> {method} {path} HTTP/1.1"));
     for h in &spec.http.headers {
         lines.push(format!("> {}: {}", h.name, h.shown_value()));
     }
