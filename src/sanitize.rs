@@ -88,6 +88,39 @@ impl Windows {
     }
 }
 
+/// `value` as sent and as a server that echoes it back may have escaped it: JSON as
+/// serde writes it, with `/` as `\/` (PHP's json_encode), with `&`, `<`, `>` as `\u0026`,
+/// `\u003c`, `\u003e` (Go's encoding/json), both, and HTML's entities (`&amp;`, `&lt;`,
+/// `&gt;`, `&quot;`, `&#39;` or `&#x27;`). A form that escaped nothing is the value again,
+/// and counts once. Other encodings (base64, hex, percent outside gRPC) are not searched.
+fn escaped_forms(value: &str) -> Vec<Vec<u8>> {
+    let quoted = serde_json::Value::from(value).to_string();
+    let json = &quoted[1..quoted.len() - 1];
+    let go = |text: &str| {
+        text.replace('&', "\\u0026")
+            .replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+    };
+    let php = json.replace('/', "\\/");
+    let html = |apostrophe: &str| {
+        value
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', apostrophe)
+    };
+    let mut forms = vec![value.to_string(), json.to_string(), go(json), go(&php), php];
+    forms.extend([html("&#39;"), html("&#x27;")]);
+    let mut unique: Vec<Vec<u8>> = Vec::new();
+    for form in forms {
+        if !unique.iter().any(|u| u == form.as_bytes()) {
+            unique.push(form.into_bytes());
+        }
+    }
+    unique
+}
+
 /// A run of [`WINDOW`] bytes, ASCII case folded, as one number.
 fn folded(window: &[u8]) -> u64 {
     let mut run = [0; WINDOW];
@@ -98,18 +131,10 @@ fn folded(window: &[u8]) -> u64 {
 
 impl Secrets {
     /// The runs of `values` (each at least [`WINDOW`] bytes; shorter ones cannot be
-    /// redacted safely and are the caller's to refuse): as sent, and as JSON would
-    /// escape them.
+    /// redacted safely and are the caller's to refuse): as sent, and in each form
+    /// [`escaped_forms`] names.
     pub fn new<'a>(values: impl IntoIterator<Item = &'a str>) -> Secrets {
-        let mut forms = Vec::new();
-        for value in values {
-            let quoted = serde_json::Value::from(value).to_string();
-            let escaped = &quoted[1..quoted.len() - 1];
-            forms.push(value.as_bytes().to_vec());
-            if escaped != value {
-                forms.push(escaped.as_bytes().to_vec());
-            }
-        }
+        let forms: Vec<Vec<u8>> = values.into_iter().flat_map(escaped_forms).collect();
         let runs: usize = forms
             .iter()
             .map(|f| f.len().saturating_sub(WINDOW - 1))

@@ -165,7 +165,15 @@ fn plan(
         .iter()
         .map(|text| Header::parse(text).map_err(|e| format!("--header: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
-    for text in cli.repeated(&flags::SECRET_HEADER)? {
+    let secret_headers = cli.repeated(&flags::SECRET_HEADER)?;
+    let hidden = secret_headers.len() + headers.iter().filter(|h| h.is_hidden()).count();
+    if hidden > header::MAX_HIDDEN {
+        return Err(format!(
+            "{hidden} secret or credential headers: at most {} in one run",
+            header::MAX_HIDDEN
+        ));
+    }
+    for text in secret_headers {
         headers.push(Header::parse_secret(&text).map_err(|e| format!("--secret-header: {e}"))?);
     }
     let method = match cli.option(env, &flags::METHOD)?.map(|given| given.value) {

@@ -6,6 +6,7 @@
 //! its phase ([`failure`]); [`crate::judge`] turns the outcome into a category.
 
 mod amqp;
+pub(crate) mod base64;
 mod failure;
 pub(crate) mod grpc;
 pub mod http;

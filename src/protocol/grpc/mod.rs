@@ -312,42 +312,13 @@ fn varint(bytes: &mut &[u8]) -> Option<u64> {
 /// `grpc-message`). A `-bin` value that is not base64 is shown as sent.
 pub(super) fn shown_value(name: &[u8], value: &[u8], secrets: &Secrets) -> String {
     let decoded = if name.ends_with(b"-bin") {
-        base64_decoded(value)
+        crate::protocol::base64::decode(value)
     } else if name == b"grpc-message" {
         Some(percent_decoded(value))
     } else {
         None
     };
     secrets.show(decoded.as_deref().unwrap_or(value), 200)
-}
-
-/// `-bin` fields are base64, padded or not (the gRPC over HTTP/2 spec); `None` for
-/// anything else.
-fn base64_decoded(text: &[u8]) -> Option<Vec<u8>> {
-    let digit = |b: u8| match b {
-        b'A'..=b'Z' => Some(b - b'A'),
-        b'a'..=b'z' => Some(b - b'a' + 26),
-        b'0'..=b'9' => Some(b - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    };
-    let text = text
-        .strip_suffix(b"==")
-        .or(text.strip_suffix(b"="))
-        .unwrap_or(text);
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut bits, mut count) = (0u32, 0);
-    for &b in text {
-        bits = bits << 6 | u32::from(digit(b)?);
-        count += 6;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-        }
-    }
-    // A lone sixth of a byte left over is no base64.
-    (count < 6).then_some(out)
 }
 
 /// `grpc-message` is percent-encoded (the gRPC over HTTP/2 spec).
@@ -425,16 +396,6 @@ mod tests {
         assert!(answer(&[0x12, 9, b'x']).is_err());
         assert!(serving(&[1, 0, 0, 0, 2, 0x08, 1]).is_err());
         assert!(serving(&[0, 0, 0, 0, 3, 0x08, 1]).is_err());
-    }
-
-    #[test]
-    fn bin_fields_are_base64_decoded() {
-        assert_eq!(base64_decoded(b"aGVsbG8="), Some(b"hello".to_vec()));
-        assert_eq!(base64_decoded(b"aGVsbG8"), Some(b"hello".to_vec()));
-        assert_eq!(base64_decoded(b"aGVsbG8h"), Some(b"hello!".to_vec()));
-        assert_eq!(base64_decoded(b""), Some(Vec::new()));
-        assert_eq!(base64_decoded(b"a"), None);
-        assert_eq!(base64_decoded(b"not base64!"), None);
     }
 
     #[test]
