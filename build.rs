@@ -9,7 +9,8 @@
 //! (`cargo zigbuild`, docs/platforms.md) keep RELA: zig's driver refuses the flag and its
 //! linker cannot pack; it also ignores the scripts, which cost nothing there.
 //!
-//! Every build also embeds its dependency list for scanners (`build/dependencies.rs`).
+//! Every build also embeds its dependency list for scanners (`build/dependencies.rs`),
+//! and a nightly compiler turns on std's allocation-failure hook (`sys::process`).
 
 use std::path::Path;
 
@@ -18,6 +19,13 @@ mod dependencies;
 
 fn main() {
     dependencies::embed();
+    // std's allocation-failure hook is unstable: used where the compiler is a nightly.
+    println!("cargo::rustc-check-cfg=cfg(alloc_error_hook)");
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
+    let version = std::process::Command::new(rustc).arg("-V").output();
+    if version.is_ok_and(|v| String::from_utf8_lossy(&v.stdout).contains("-nightly")) {
+        println!("cargo:rustc-cfg=alloc_error_hook");
+    }
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") {
         return;
     }

@@ -9,6 +9,10 @@
 //! (checks and the one place a category is decided) → [`report`]; then, for
 //! `-- COMMAND`, [`exec`]. [`sys`] holds the only `unsafe` code.
 #![deny(unsafe_code)]
+// Where the toolchain is a nightly (the pinned one the artifacts are built with), std's
+// allocation-failure hook reports an allocation std makes outside the global allocator
+// as the run's out-of-memory verdict (`sys::process::report_allocation_failures`).
+#![cfg_attr(alloc_error_hook, feature(alloc_error_hook))]
 
 pub mod cli;
 pub mod duration;

@@ -23,6 +23,7 @@ static ALLOCATOR: Arena = Arena::new();
 #[unsafe(no_mangle)]
 extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const c_char) -> c_int {
     process::ignore_sigpipe();
+    process::report_allocation_failures();
     process::open_standard_descriptors();
     // SAFETY: these are the arguments and the environment the C runtime passed to this
     // very `main`, and no other thread runs yet.

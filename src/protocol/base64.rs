@@ -40,7 +40,10 @@ mod tests {
         assert_eq!(decode(b"aGVsbG8="), Some(b"hello".to_vec()));
         assert_eq!(decode(b"aGVsbG8"), Some(b"hello".to_vec()));
         assert_eq!(decode(b"aGVsbG8h"), Some(b"hello!".to_vec()));
-        assert_eq!(decode(b"dXNlcjpwYXNzd29yZA=="), Some(b"user:password".to_vec()));
+        assert_eq!(
+            decode(b"dXNlcjpwYXNzd29yZA=="),
+            Some(b"user:password".to_vec())
+        );
         assert_eq!(decode(b""), Some(Vec::new()));
         assert_eq!(decode(b"a"), None);
         assert_eq!(decode(b"not base64!"), None);

@@ -259,6 +259,18 @@ pub fn out_of_memory() -> ! {
     exit(1)
 }
 
+/// Makes every allocation failure the run's out-of-memory verdict ([`out_of_memory`]),
+/// including those of the allocations std makes with the system allocator rather than
+/// the global one: a thread's handle (`std::thread::Thread`) comes from musl's malloc,
+/// which under a tight address-space limit (`prlimit --as=1792000`, two targets) failed
+/// with std's "memory allocation of 64 bytes failed" and an abort (exit 134, no verdict).
+/// The arena itself never fails (`arena::or_exit`). Needs std's unstable hook, so only
+/// where the toolchain is a nightly (build.rs): a stable build still aborts there.
+pub fn report_allocation_failures() {
+    #[cfg(alloc_error_hook)]
+    std::alloc::set_alloc_error_hook(|_| out_of_memory());
+}
+
 /// Never returns: for a thread that lost [`claim_report`] to the signal handler, which
 /// ends the process.
 pub fn wait_for_exit() -> ! {

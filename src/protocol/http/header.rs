@@ -117,7 +117,10 @@ pub fn secrets(headers: &[Header]) -> Secrets {
     let mut values: Vec<String> = Vec::new();
     for h in headers.iter().filter(|h| h.is_hidden()) {
         values.push(h.value.clone());
-        let basic = h.value.get(..6).filter(|s| s.eq_ignore_ascii_case("basic "));
+        let basic = h
+            .value
+            .get(..6)
+            .filter(|s| s.eq_ignore_ascii_case("basic "));
         if let Some(decoded) = basic
             .and_then(|_| crate::protocol::base64::decode(h.value[6..].trim().as_bytes()))
             .and_then(|bytes| String::from_utf8(bytes).ok())
