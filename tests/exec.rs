@@ -380,6 +380,27 @@ fn success_threshold_counts_healthy_attempts_in_a_row() {
     assert_eq!(run.code, Some(1), "{run:?}");
     assert!(run.stdout.contains("gave up waiting"), "{run:?}");
 
+    // Each counted attempt starts an interval after the one before: with a 5 s interval
+    // a 1 s wait has one attempt at its start and one at its end, 0.8 s later, which
+    // does not count; the wait runs out with one of the two.
+    let (server, count) = scripted(|_| true);
+    let run = support::run(&[
+        "--wait",
+        "1s",
+        "--interval",
+        "5s",
+        "--success-threshold",
+        "2",
+        &server.url("/health"),
+    ]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stdout
+            .starts_with("timeout: healthy only 1 of the 2 times in a row asked"),
+        "{run:?}"
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 2);
+
     // The variable, and the rules.
     let (server, _) = scripted(|_| true);
     let run = support::run_env(

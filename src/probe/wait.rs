@@ -19,7 +19,7 @@ const REPEAT_AFTER: Duration = Duration::from_secs(10);
 const LAST_ATTEMPT: Duration = Duration::from_millis(200);
 
 /// Probes every `plan.interval` until a probe is healthy (`--success-threshold` times in a
-/// row, each an interval apart; a failure starts the count again) or `wait` has passed,
+/// row, each an interval after the one before; a failure starts the count again) or `wait` has passed,
 /// with a last attempt at the end of the wait. Each attempt keeps its own `--timeout`, cut short
 /// where the wait ends first. Failed attempts but the last are reported on stderr when
 /// the failure changes, and a failure that stays the same every [`REPEAT_AFTER`]; `-q`
@@ -37,8 +37,11 @@ pub fn until_healthy(plan: &Plan, wait: Duration) -> Verdict {
     // Where the last attempt starts, at the latest.
     let last = give_up - LAST_ATTEMPT.min(plan.timeout).min(wait);
     let mut attempts = 0u32;
-    // Healthy attempts in a row, for `--success-threshold`.
+    // Healthy attempts in a row, for `--success-threshold`, and when the last one counted
+    // started: each counts only an interval after the one before (the wait's last
+    // attempt, pulled to its end, may come sooner).
     let mut in_a_row = 0u32;
+    let mut counted_at: Option<Instant> = None;
     let needed = plan.success_threshold;
     let mut progress = Progress::default();
     let mut last_shown: Option<(Category, String, Instant)> = None;
@@ -46,10 +49,17 @@ pub fn until_healthy(plan: &Plan, wait: Duration) -> Verdict {
         attempts += 1;
         let left = give_up.saturating_duration_since(Instant::now());
         let timeout = plan.timeout.min(left).max(Duration::from_millis(1));
+        let attempt_started = Instant::now();
         let mut verdict = once(plan, timeout);
         let now = Instant::now();
+        let too_soon =
+            counted_at.is_some_and(|at| attempt_started.duration_since(at) < plan.interval);
         in_a_row = match verdict.category {
-            Category::Healthy => in_a_row + 1,
+            Category::Healthy if in_a_row > 0 && too_soon => in_a_row,
+            Category::Healthy => {
+                counted_at = Some(attempt_started);
+                in_a_row + 1
+            }
             _ => 0,
         };
         let ended = match verdict.category {
