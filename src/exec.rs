@@ -27,6 +27,38 @@ const DEFAULT_PATH: &[u8] = b"/usr/local/bin:/bin:/usr/bin";
 /// as `execvp` searches. Looked up before the verdict is reported, so that a command
 /// that cannot start is the run's one report, not a second one after "healthy".
 pub fn find(command: &OsStr, path: Option<&OsStr>) -> Result<PathBuf, Unstartable> {
+    let found = search(command, path)?;
+    starts_as_a_program(&found)?;
+    Ok(found)
+}
+
+/// Refuses, before the verdict, a file `execve` would refuse with ENOEXEC: one that is
+/// neither a binary (ELF) nor a script whose first line names its interpreter (`#!`).
+/// `execvp` and shells run such a file with `/bin/sh`; healthprobe starts no shell (a
+/// `scratch` or distroless image has none, and an entrypoint that silently needed one
+/// would break there), so it says what to add. A file it cannot read is left to `execve`.
+fn starts_as_a_program(found: &Path) -> Result<(), Unstartable> {
+    use std::io::Read;
+    let mut head = [0u8; 4];
+    let Ok(read) = std::fs::File::open(found).and_then(|mut f| f.read(&mut head)) else {
+        return Ok(());
+    };
+    if head[..read].starts_with(b"\x7fELF") || head[..read].starts_with(b"#!") {
+        return Ok(());
+    }
+    Err(Unstartable {
+        code: 126,
+        reason: format!(
+            "cannot start {:?}: neither a binary nor a script starting with #! (a shell \
+             would run it with /bin/sh; healthprobe starts no shell: make #!/bin/sh its \
+             first line)",
+            printable(found.as_os_str().as_bytes(), 300)
+        ),
+    })
+}
+
+/// [`find`]'s search, as `execvp`'s.
+fn search(command: &OsStr, path: Option<&OsStr>) -> Result<PathBuf, Unstartable> {
     let shown = printable(command.as_bytes(), 200);
     let runnable = |p: &Path| {
         p.metadata()

@@ -52,7 +52,7 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const 
     // report is out already, so this one follows it.
     let failed = exec::failed(&path, &error);
     let verdict = Verdict::config_error(failed.reason);
-    report::write_after(&report::render(&verdict, format, Verbosity::Normal));
+    report::write_after(&verdict, format);
     process::exit(failed.code)
 }
 
@@ -75,8 +75,10 @@ fn run(argv: Vec<OsString>, variables: &process::Variables) -> (c_int, Option<Be
         Ok(Command::Probe(plan)) => {
             process::report_in_json(plan.format == Format::Json);
             if plan.exec.is_some() {
-                // The command's standard output is the app's own.
+                // The command's standard output is the app's own; and should execve
+                // refuse the command after the healthy report, its report must still fit.
                 process::report_to_stderr();
+                report::reserve_for_exec_failure();
             }
             let verdict = probe::run(&plan);
             let mut code = verdict.category.exit_code();
@@ -105,6 +107,9 @@ fn run(argv: Vec<OsString>, variables: &process::Variables) -> (c_int, Option<Be
         }
         Err(rejected) => {
             process::report_in_json(rejected.format == Format::Json);
+            if rejected.exec {
+                process::report_to_stderr();
+            }
             let verdict = Verdict::config_error(rejected.reason);
             let text = report::render(&verdict, rejected.format, Verbosity::Normal);
             (text, verdict.category.exit_code(), None)

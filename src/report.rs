@@ -153,9 +153,23 @@ pub fn write(text: &str) {
     };
 }
 
-/// Writes a report after the run's one report: only for a `-- COMMAND` that `execve`
-/// refused after the healthy report was out (`main`).
-pub fn write_after(text: &str) {
+/// What is kept of [`MAX_OUTPUT`] for [`write_after`] in the `-- COMMAND` form: a
+/// healthy report with `-v` and sixteen targets took it all, and the report of a command
+/// `execve` refused came on top (4,165 bytes).
+const EXEC_FAILURE_ROOM: usize = 512;
+
+/// Keeps [`EXEC_FAILURE_ROOM`] out of what the final report may take.
+pub fn reserve_for_exec_failure() {
+    SPENT.fetch_add(EXEC_FAILURE_ROOM, Ordering::Relaxed);
+}
+
+/// Writes `verdict` after the run's one report, within the room kept for it: only for a
+/// `-- COMMAND` that `execve` refused after the healthy report was out (`main`).
+pub fn write_after(verdict: &Verdict, format: Format) {
+    let text = match format {
+        Format::Text => text(verdict, &[], EXEC_FAILURE_ROOM),
+        Format::Json => json(verdict, &[], false, EXEC_FAILURE_ROOM),
+    };
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 

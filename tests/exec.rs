@@ -6,6 +6,7 @@ mod support;
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -281,11 +282,62 @@ fn path_lookup_not_found_and_not_executable() {
     let absent = probe(None, &["/no/such/app"]);
     assert_eq!(absent.code, Some(127), "{absent:?}");
 
+    // A configuration error in this form goes to stderr too: stdout is the app's.
     let nothing = probe(None, &[]);
     assert_eq!(nothing.code, Some(1));
+    assert_eq!(nothing.stdout, "", "{nothing:?}");
     assert!(
-        nothing.stdout.starts_with("error: nothing after --"),
+        nothing.stderr.starts_with("error: nothing after --"),
         "{nothing:?}"
+    );
+    let mut typo = Command::new(BIN);
+    typo.args(["--tiemout", "1s", &url, "--", "true"]);
+    let typo = run_command(typo);
+    assert_eq!((typo.code, typo.stdout.as_str()), (Some(1), ""), "{typo:?}");
+    assert!(typo.stderr.contains("did you mean --timeout?"), "{typo:?}");
+
+    // A script without #!: execvp and shells would run it with /bin/sh; healthprobe
+    // starts no shell, and says so at once, as the run's one report (126), nothing run.
+    let script = dir.join("noshebang");
+    std::fs::write(&script, "echo ran\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let no_shebang = probe(None, &[script.to_str().unwrap()]);
+    assert_eq!(no_shebang.code, Some(126), "{no_shebang:?}");
+    assert_eq!(no_shebang.stdout, "", "{no_shebang:?}");
+    assert!(
+        no_shebang
+            .stderr
+            .contains("neither a binary nor a script starting with #!"),
+        "{no_shebang:?}"
+    );
+    assert_eq!(no_shebang.stderr.lines().count(), 1, "{no_shebang:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A command `execve` refuses only once the healthy report is out (an ELF for another
+/// machine: ENOEXEC) gets its report after it, and both fit in the 4096 bytes Docker
+/// keeps, even after `-v` with sixteen targets.
+#[test]
+fn a_refused_command_after_a_full_report_stays_within_the_output_limit() {
+    let dir = scratch_dir("exec-refused");
+    let foreign = dir.join("foreign");
+    std::fs::write(&foreign, b"\x7fELF\x02\x01\x01\0 not a real program").unwrap();
+    std::fs::set_permissions(&foreign, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let server = Server::answering("200 OK", "a long enough body to be shown under -v");
+    let urls: Vec<String> = (0..16)
+        .map(|i| server.url(&format!("/a/long/path/to/make/the/report/long/{i:02}")))
+        .collect();
+    let mut command = Command::new(BIN);
+    command.arg("-v").args(&urls).arg("--").arg(&foreign);
+    let run = run_command(command);
+    assert_eq!(run.code, Some(126), "{run:?}");
+    assert!(run.stderr.starts_with("healthy: "), "{run:?}");
+    let last = run.stderr.lines().last().unwrap();
+    assert!(last.starts_with("error: cannot start"), "{run:?}");
+    assert!(
+        run.output_len() <= 4096,
+        "{} bytes: {run:?}",
+        run.output_len()
     );
     std::fs::remove_dir_all(dir).unwrap();
 }

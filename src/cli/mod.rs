@@ -36,6 +36,9 @@ pub enum Command {
 pub struct Rejected {
     pub reason: String,
     pub format: Format,
+    /// Whether a `-- COMMAND` was given: then reports go to stderr, stdout being the
+    /// app's, this one too.
+    pub exec: bool,
 }
 
 /// Safely under Docker's usual 5 s HEALTHCHECK timeout, so that Docker records our reason
@@ -53,6 +56,12 @@ pub fn parse(
     names: &[String],
 ) -> Result<Command, Rejected> {
     let (args, command) = split_command(args);
+    let exec = command.is_some();
+    let reject = |reason, format| Rejected {
+        reason,
+        format,
+        exec,
+    };
     let mut cli = Cli::new(args);
     // The format comes first, so that every later error is reported in it.
     let format = match cli.option(env, &flags::FORMAT) {
@@ -611,10 +620,6 @@ fn pico_reason(e: pico_args::Error, flag: &str) -> String {
 /// A value quoted in an error: short, and never with a URL's credentials.
 fn short(text: &str) -> String {
     crate::sanitize::excerpt(&target::hide_userinfo(text), 100)
-}
-
-fn reject(reason: String, format: Format) -> Rejected {
-    Rejected { reason, format }
 }
 
 #[cfg(test)]
