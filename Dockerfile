@@ -4,18 +4,18 @@
 # platform being built, named by Docker's TARGETARCH and TARGETVARIANT (amd64, arm64,
 # armv7, armv6, 386, ppc64le, s390x, riscv64). BuildKit sets those two.
 #   scripts/dist && docker buildx build --platform linux/amd64,linux/arm64,linux/arm/v7 -t healthprobe .
-#   docker buildx build --build-arg VARIANT=-tls -t healthprobe:tls .   (https:// targets)
+#   docker buildx build --build-arg VARIANT=-tls -t healthprobe:tls .   (https:// and grpcs://)
 FROM scratch
 ARG TARGETARCH
 ARG TARGETVARIANT
-# "" for the plain build, "-tls" for the build with https:// targets.
+# "" for the plain build, "-tls" for the build with https:// and grpcs:// targets.
 ARG VARIANT=""
 # The crate's version and repository (tests/docker.rs keeps them equal to Cargo.toml's);
 # the release workflow passes its tag's and its own.
 ARG VERSION=0.1.0
 ARG SOURCE=https://github.com/healthprobe/healthprobe
 LABEL org.opencontainers.image.title="healthprobe" \
-      org.opencontainers.image.description="A static container health probe: HTTP(S), Unix socket or TCP check with a hard deadline; exit 0 healthy, 1 not, one line saying why" \
+      org.opencontainers.image.description="A static container health probe with a hard deadline: HTTP, gRPC, TCP, PostgreSQL, Redis, MySQL, AMQP, NATS, memcached, MQTT (the -tls image adds https:// and grpcs://); exit 0 healthy, 1 not, one line saying why" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="MIT OR Apache-2.0"

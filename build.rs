@@ -19,6 +19,10 @@ mod dependencies;
 
 fn main() {
     dependencies::embed();
+    // `--version` names the target it was built for. (Cargo also sets the variable for
+    // the tests it runs: a HEALTHPROBE_ name would be an unknown variable of ours there.)
+    let target = std::env::var("TARGET").unwrap_or_default();
+    println!("cargo:rustc-env=BUILD_TARGET_TRIPLE={target}");
     // std's allocation-failure hook is unstable: used where the compiler is a nightly.
     println!("cargo::rustc-check-cfg=cfg(alloc_error_hook)");
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());

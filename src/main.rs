@@ -68,17 +68,22 @@ fn run(argv: Vec<OsString>, variables: &process::Variables) -> (c_int, Option<Be
     let env = |name: &str| variables.get(name);
     let (text, code, then) = match cli::parse(argv, &env, &variables.names()) {
         Ok(Command::Help(help)) => return (print(&help), None),
-        Ok(Command::Version) => {
-            let version = concat!("healthprobe ", env!("CARGO_PKG_VERSION"), "\n");
-            return (print(version), None);
-        }
+        Ok(Command::Version) => return (print(&cli::help::version()), None),
         Ok(Command::Probe(plan)) => {
             process::report_in_json(plan.format == Format::Json);
-            if plan.exec.is_some() {
+            if let Some(command) = &plan.exec {
                 // The command's standard output is the app's own; and should execve
                 // refuse the command after the healthy report, its report must still fit.
                 process::report_to_stderr();
                 report::reserve_for_exec_failure();
+                // A command that cannot start is said at once, not after a wait for a
+                // dependency that may take minutes (it is looked up again once healthy).
+                if let Err(unstartable) = exec::find(&command[0], env("PATH").as_deref()) {
+                    let verdict = Verdict::config_error(unstartable.reason);
+                    let text = report::render(&verdict, plan.format, Verbosity::Normal);
+                    report::write(&text);
+                    return (unstartable.code, None);
+                }
             }
             let verdict = probe::run(&plan);
             let mut code = verdict.category.exit_code();

@@ -40,7 +40,7 @@ pub struct Scheme {
 }
 
 impl Scheme {
-    fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         self.names[0]
     }
 }

@@ -54,16 +54,35 @@ fn help_lists_every_option_variable_and_exit_code() {
     }
 }
 
+/// `--version` says which build it is, for which target, and what it probes: the plain
+/// and `-tls` artifacts are told apart.
 #[test]
 fn version() {
+    let plain = concat!(
+        "healthprobe ",
+        env!("CARGO_PKG_VERSION"),
+        " (plain build, x86_64-unknown-linux-musl)\n",
+        "targets: http:// grpc:// tcp:// postgres:// redis:// mysql:// amqp:// nats:// ",
+        "memcached:// mqtt://\n"
+    );
     for flag in ["-V", "--version"] {
         let run = run(&[flag]);
         assert_eq!(run.code, Some(0));
-        assert_eq!(
-            run.stdout,
-            concat!("healthprobe ", env!("CARGO_PKG_VERSION"), "\n")
-        );
+        assert_eq!(run.stdout, plain);
     }
+    let tls = Command::new(support::tls_binary())
+        .arg("--version")
+        .output()
+        .unwrap();
+    let tls = String::from_utf8(tls.stdout).unwrap();
+    assert!(
+        tls.starts_with(concat!(
+            "healthprobe ",
+            env!("CARGO_PKG_VERSION"),
+            " (tls build, x86_64-unknown-linux-musl)\ntargets: http:// https:// grpc:// grpcs:// "
+        )),
+        "{tls}"
+    );
 }
 
 /// Arguments, environment, and a fragment the one-line reason must contain.

@@ -227,7 +227,12 @@ fn the_report_goes_to_stderr() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.stdout, b"app\n");
     let json: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(json["result"], "healthy");
@@ -312,6 +317,23 @@ fn path_lookup_not_found_and_not_executable() {
     );
     assert_eq!(no_shebang.stderr.lines().count(), 1, "{no_shebang:?}");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A typo in the command does not hide behind the wait: with the dependency down, the
+/// command is looked up before the first attempt, and one that cannot start is the run's
+/// one report at once (127, 126), with no `waiting:` line.
+#[test]
+fn a_command_that_cannot_start_is_said_before_the_wait() {
+    let refused = format!("tcp://127.0.0.1:{}", refused_port());
+    for (command, code) in [("nodee", 127), ("/etc/hostname", 126)] {
+        let mut probe = Command::new(BIN);
+        probe.args(["--wait", "30s", &refused, "--", command, "app.js"]);
+        let run = run_command(probe);
+        assert_eq!(run.code, Some(code), "{run:?}");
+        assert!(run.stderr.starts_with("error: cannot start"), "{run:?}");
+        assert_eq!(run.stderr.lines().count(), 1, "no waiting line: {run:?}");
+        assert!(run.elapsed < Duration::from_millis(500), "{run:?}");
+    }
 }
 
 /// A command `execve` refuses only once the healthy report is out (an ELF for another

@@ -59,6 +59,27 @@ EXAMPLES:
 const COLUMN: usize = 30;
 
 /// The whole `--help` text.
+/// What `--version` prints: the version, which build this is (plain, or `tls` with
+/// `https://` and `grpcs://`) for which target, and the schemes it probes, so that a
+/// user can tell the plain and `-tls` artifacts apart.
+pub fn version() -> String {
+    let build = if cfg!(feature = "tls") {
+        "tls"
+    } else {
+        "plain"
+    };
+    let schemes: Vec<String> = crate::protocol::SCHEMES
+        .iter()
+        .map(|s| format!("{}://", s.name()))
+        .collect();
+    format!(
+        "healthprobe {} ({build} build, {})\ntargets: {}\n",
+        env!("CARGO_PKG_VERSION"),
+        env!("BUILD_TARGET_TRIPLE"),
+        schemes.join(" ")
+    )
+}
+
 pub fn text() -> String {
     let mut out = String::from(HEAD);
     out.push_str("\nOPTIONS (flag wins over its environment variable):\n");

@@ -3,7 +3,7 @@
 //! environment variable. Where each value takes effect: `probe::Plan`'s fields.
 
 pub mod flags;
-mod help;
+pub mod help;
 mod suggest;
 
 use std::ffi::{OsStr, OsString};
