@@ -277,7 +277,13 @@ fn meant(text: &str, port: u16, schemes: &'static [Scheme]) -> String {
     }
     let url = format!("http://{text}");
     match Target::parse(&url, port, schemes) {
-        // `127.0.0.1:3000` means the app's health check, not its front page.
+        // `127.0.0.1:3000` means the app's health check, not its front page; with a port
+        // and nothing after it, it may be a gRPC server (grpc_health_probe's `-addr`) or
+        // a bare TCP service.
+        Ok(target) if !text.contains('/') && target.explicit_port => format!(
+            "; try {}health, grpc://{text} or tcp://{text}",
+            target.url()
+        ),
         Ok(target) if !text.contains('/') => format!("; try {}health", target.url()),
         Ok(_) => format!("; try {url}"),
         Err(_) => String::new(),

@@ -330,6 +330,12 @@ fn mistakes_are_answered_with_the_fix() {
             "try http://localhost:3000/health",
         ),
         (&["127.0.0.1:3000"], &[], "try http://127.0.0.1:3000/health"),
+        // grpc_health_probe's habit (-addr=HOST:PORT): gRPC and TCP are suggested too.
+        (
+            &["127.0.0.1:50051"],
+            &[],
+            "try http://127.0.0.1:50051/health, grpc://127.0.0.1:50051 or tcp://127.0.0.1:50051",
+        ),
         (
             &["3000"],
             &[],

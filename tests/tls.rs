@@ -55,9 +55,16 @@ fn certificate_problems_are_named() {
         .says("has expired");
     let other = https_server(&pki.leaf(&["api.internal"], false), None);
     let by_ip = format!("https://{other}/health");
+    // The report names the name checked and the names the certificate holds.
     probe(&["--cacert", &ca, &by_ip], &[])
         .expect("unreachable")
-        .says("not valid for the name");
+        .says("is not valid for 127.0.0.1 (it names api.internal; see --servername)");
+    probe(
+        &["--cacert", &ca, "--servername", "wrong.name", &by_ip],
+        &[],
+    )
+    .expect("unreachable")
+    .says("is not valid for wrong.name (it names api.internal; see --servername)");
     // --servername: SNI, certificate name and Host become api.internal; the address stays.
     let host = format!("/host=api.internal:{}", other.port());
     let run = probe(

@@ -28,8 +28,8 @@ TARGET (first match wins):
     nats://HOST[:PORT]        is NATS greeting, not in lame-duck mode? (default 4222)
     memcached://HOST[:PORT]   is memcached answering version? (default 11211)
     mqtt://HOST[:PORT]        is the MQTT broker accepting a connection? (default 1883)
-    grpc://HOST:PORT[/SVC]    is gRPC service SVC (or the whole server) SERVING? (grpc.health.v1;
-                              grpcs:// with `tls`; -H adds metadata)
+    grpc://HOST[:PORT][/SVC]  is gRPC service SVC (or the whole server) SERVING? (grpc.health.v1;
+                              default port 80, grpcs:// 443 with `tls`; -H adds metadata)
     /PATH                     joined to http://127.0.0.1:$PORT ([::1] if 127.0.0.1 refuses)
     (omitted)                 $HEALTHPROBE_URL, else http://127.0.0.1:$PORT/health
     Several TARGETs are probed at once; healthy only when all are.
@@ -53,12 +53,13 @@ EXIT STATUS (the first word of the report is the category):
 EXAMPLES:
     HEALTHCHECK --interval=12s --timeout=5s CMD [\"/usr/local/bin/healthprobe\"]
     healthprobe --ready --json /checks/db=ok -t 2s
+    healthprobe grpc://127.0.0.1:50051/orders.v1.Orders
+    healthprobe --wait 60s postgres://db:5432 -- node dist/index.js
 ";
 
 /// Where the words of an option's line start.
 const COLUMN: usize = 30;
 
-/// The whole `--help` text.
 /// What `--version` prints: the version, which build this is (plain, or `tls` with
 /// `https://` and `grpcs://`) for which target, and the schemes it probes, so that a
 /// user can tell the plain and `-tls` artifacts apart.
@@ -80,6 +81,7 @@ pub fn version() -> String {
     )
 }
 
+/// The whole `--help` text.
 pub fn text() -> String {
     let mut out = String::from(HEAD);
     out.push_str("\nOPTIONS (flag wins over its environment variable):\n");

@@ -248,7 +248,36 @@ pub fn describe(error: &(dyn std::error::Error + 'static), peer: &str) -> Option
                     "the certificate of {peer} has an unknown issuer (trust its CA with --cacert)"
                 )
             }
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+            CertificateError::NotValidForNameContext {
+                expected,
+                presented,
+            } => {
+                // The name checked (the target's host, or --servername) and the names the
+                // server's certificate holds (server text: escaped, and only a few).
+                let presented: Vec<String> = presented
+                    .iter()
+                    .take(4)
+                    .map(|name| {
+                        // rustls writes each as `DnsName("api.internal")` or `IpAddress(…)`.
+                        let inner = name
+                            .split_once('(')
+                            .and_then(|(_, rest)| rest.strip_suffix(')'))
+                            .unwrap_or(name);
+                        crate::sanitize::printable(inner.trim_matches('"').as_bytes(), 80)
+                    })
+                    .collect();
+                let expected = crate::sanitize::printable(expected.to_str().as_bytes(), 200);
+                format!(
+                    "the certificate of {peer} is not valid for {expected} (it names {}; \
+                     see --servername)",
+                    if presented.is_empty() {
+                        "no name".to_string()
+                    } else {
+                        presented.join(", ")
+                    }
+                )
+            }
+            CertificateError::NotValidForName => {
                 format!(
                     "the certificate of {peer} is not valid for the name asked for (see --servername)"
                 )
