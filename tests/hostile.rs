@@ -179,7 +179,9 @@ fn a_silent_resolver_leaks_no_thread_over_a_long_wait() {
     let output = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.starts_with("timeout: could not resolve app.example"),
+        stdout.starts_with(
+            "timeout: no answer from the resolver for app.example (nameserver 127.0.0.1 from /etc/resolv.conf)"
+        ),
         "{stdout} {}",
         String::from_utf8_lossy(&output.stderr)
     );
@@ -744,4 +746,84 @@ fn the_tightest_address_space_limits_end_in_a_verdict() {
     }
     // The sweep crosses the limits where memory runs out, and where it does not.
     assert!(errors > 0 && errors < 64, "{errors} of 64 out of memory");
+}
+
+/// Resolver failures say what happened, in one wording per condition: a nameserver that
+/// answers NXDOMAIN is `unreachable: name not found`, naming it; one that never answers
+/// is `timeout: no answer from the resolver`, whether the probe's deadline passed with
+/// the lookup under way or musl's resolver gave up first (`options timeout:1
+/// attempts:1`, so it does within the wait). Under `--wait` the progress says the one
+/// condition once (it alternated between two wordings), and the final line words the
+/// last attempt's cut deadline for the wait. Each nameserver runs in a network namespace
+/// of the test's own, with /etc/resolv.conf bind-mounted in a mount namespace.
+#[test]
+fn resolver_failures_say_what_happened_once() {
+    const TEST: &str = "resolver_failures_say_what_happened_once";
+    if !support::is_root() {
+        return support::skip(
+            TEST,
+            "needs root (network and mount namespaces); CI runs it",
+        );
+    }
+    let (Some(unshare), Some(_), Some(_)) = (
+        support::which("unshare"),
+        support::which("ip"),
+        support::which("python3"),
+    ) else {
+        return support::skip(TEST, "needs unshare, ip (iproute2) and python3");
+    };
+    let dir = support::scratch_dir("resolver-words");
+    let resolv = dir.join("resolv.conf");
+    std::fs::write(
+        &resolv,
+        "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+    )
+    .unwrap();
+    // A nameserver answering every query with NXDOMAIN (the query's id and question back,
+    // QR RD RA and rcode 3), or reading every query and never answering.
+    let nxdomain = "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); \
+        s.bind((\"127.0.0.1\", 53))\nwhile True:\n q, a = s.recvfrom(512)\n \
+        s.sendto(q[:2] + bytes([0x81, 0x83, 0, 1, 0, 0, 0, 0, 0, 0]) + q[12:], a)";
+    let silent = "import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); \
+        s.bind((\"127.0.0.1\", 53)); time.sleep(15)";
+    let probe = |server: &str, args: &str| {
+        let script = format!(
+            "ip link set lo up && mount --bind {resolv} /etc/resolv.conf && \
+             (python3 -c '{server}' >/dev/null 2>&1 &) && sleep 0.3 && exec {BIN} {args}",
+            resolv = resolv.display()
+        );
+        let output = Command::new(&unshare)
+            .args(["--net", "--mount", "sh", "-c", &script])
+            .env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (stdout, _) = probe(nxdomain, "-t 2s http://db.example:5432/");
+    assert_eq!(
+        stdout,
+        "unreachable: name not found: db.example (nameserver 127.0.0.1 from /etc/resolv.conf)\n"
+    );
+    let (stdout, progress) = probe(silent, "--wait 3s --interval 50ms tcp://db.example:5432");
+    let said =
+        "no answer from the resolver for db.example (nameserver 127.0.0.1 from /etc/resolv.conf)";
+    assert!(
+        stdout.starts_with(&format!("timeout: {said} in the wait's last ")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("(gave up waiting after "), "{stdout}");
+    assert_eq!(
+        progress.lines().count(),
+        1,
+        "one condition, one line: {progress}"
+    );
+    assert!(
+        progress.starts_with(&format!("waiting: timeout: {said} within ")),
+        "{progress}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
 }

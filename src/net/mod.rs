@@ -19,7 +19,7 @@ use std::time::Duration;
 pub use bounded::{Bounded, REPLY_CAP, TOO_LONG, Unread};
 pub use clock::Clock;
 pub use dial::Dialer;
-pub use resolve::{Host, HostResolver, NoThread};
+pub use resolve::{Host, HostResolver, NoThread, resolver_named};
 #[cfg(feature = "tls")]
 pub use transport::Handshaken;
 pub use transport::Stream;

@@ -142,12 +142,53 @@ fn lookup(name: &str, port: u16, clock: Clock) -> Result<Vec<SocketAddr>, Error>
     let answer = clock.left().and_then(|left| lookup.answer.wait(left));
     match answer {
         Some(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
-        Some(_) => Err(Error::HostNotFound),
+        Some(Ok(_)) => Err(Error::HostNotFound),
+        Some(Err(e)) if no_such_name(&e) => Err(Error::HostNotFound),
+        // The resolver gave up without an answer (musl's EAI_AGAIN once its own timeouts
+        // ran out, a server failure): the same condition as a lookup still under way at
+        // the deadline, in the same words, so that a `--wait`'s progress does not flap
+        // between the two.
+        Some(Err(_)) => Err(Error::Timeout(Timeout::Resolve)),
         None => {
             if let Ok(mut in_flight) = IN_FLIGHT.lock() {
                 in_flight.push(lookup);
             }
             Err(Error::Timeout(Timeout::Resolve))
+        }
+    }
+}
+
+/// Whether getaddrinfo's error says the name does not exist (musl's EAI_NONAME, "Name does
+/// not resolve"; glibc's words too), rather than that no answer came.
+fn no_such_name(error: &io::Error) -> bool {
+    let said = error.to_string();
+    [
+        "Name does not resolve",
+        "Name or service not known",
+        "No address associated",
+    ]
+    .iter()
+    .any(|words| said.contains(words))
+}
+
+/// The resolver a lookup asked, as a report names it: the first nameserver of
+/// `/etc/resolv.conf`, or musl's fallback when there is none (read only for a report).
+pub fn resolver_named() -> String {
+    match crate::sys::file::read_limited("/etc/resolv.conf", 64 * 1024) {
+        Err(_) => "no /etc/resolv.conf: musl asks 127.0.0.1:53".to_string(),
+        Ok(conf) => {
+            let conf = String::from_utf8_lossy(&conf);
+            let server = conf.lines().find_map(|line| {
+                let mut words = line.split_whitespace();
+                (words.next() == Some("nameserver")).then(|| words.next())?
+            });
+            match server {
+                Some(server) => format!(
+                    "nameserver {} from /etc/resolv.conf",
+                    crate::sanitize::printable(server.as_bytes(), 64)
+                ),
+                None => "/etc/resolv.conf names no nameserver: musl asks 127.0.0.1:53".to_string(),
+            }
         }
     }
 }

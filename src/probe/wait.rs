@@ -62,6 +62,8 @@ pub fn until_healthy(plan: &Plan, wait: Duration) -> Verdict {
             }
             _ => 0,
         };
+        // How a timeout's reason ends: its attempt's deadline.
+        let within = format!(" within {}", duration::format(timeout));
         let ended = match verdict.category {
             // A configuration error is not retried, and not a wait that gave up.
             Category::Error => return verdict,
@@ -83,6 +85,14 @@ pub fn until_healthy(plan: &Plan, wait: Duration) -> Verdict {
             };
         }
         if let Some(ended) = ended {
+            // The last attempt's deadline was cut to what was left of the wait: said so,
+            // rather than "within 199ms" beside "gave up waiting after 30.00 s".
+            if timeout < plan.timeout
+                && let Some(phase) = verdict.reason.strip_suffix(&within)
+            {
+                verdict.reason =
+                    format!("{phase} in the wait's last {}", duration::format(timeout));
+            }
             let attempts = match attempts {
                 1 => "1 attempt".to_string(),
                 n => format!("{n} attempts"),
@@ -92,14 +102,20 @@ pub fn until_healthy(plan: &Plan, wait: Duration) -> Verdict {
             verdict.elapsed = now - started;
             return verdict;
         }
+        // One condition is one line: a timeout's "within …" changes as the wait's end
+        // cuts the attempts' deadlines, and does not make another condition.
+        let condition = verdict
+            .reason
+            .strip_suffix(&within)
+            .unwrap_or(&verdict.reason);
         let repeated = last_shown.as_ref().is_some_and(|(category, reason, at)| {
             *category == verdict.category
-                && *reason == verdict.reason
+                && reason == condition
                 && now.duration_since(*at) < REPEAT_AFTER
         });
         if plan.verbosity != Verbosity::Quiet && !repeated {
+            last_shown = Some((verdict.category, condition.to_string(), now));
             progress.report(&verdict, plan.format);
-            last_shown = Some((verdict.category, verdict.reason.clone(), now));
         }
         let next = (now + plan.interval).min(last);
         thread::sleep(next.saturating_duration_since(Instant::now()));

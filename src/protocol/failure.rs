@@ -70,9 +70,9 @@ impl Phase {
     fn missed(self, spec: &Spec, endpoint: &str, peer: &str) -> String {
         match self {
             Phase::Resolving => format!(
-                "could not resolve {}{}",
+                "no answer from the resolver for {} ({})",
                 spec.target.host,
-                no_resolver_config()
+                net::resolver_named()
             ),
             Phase::Connecting => format!("no connection to {endpoint}"),
             Phase::Handshake => format!("the TLS handshake with {peer} did not finish"),
@@ -104,9 +104,9 @@ pub(super) fn describe(
             Failure::Unreachable(format!("cannot resolve {}: {e}", spec.target.host))
         }
         ureq::Error::HostNotFound => Failure::Unreachable(format!(
-            "name not found: {}{}",
+            "name not found: {} ({})",
             spec.target.host,
-            no_resolver_config()
+            net::resolver_named()
         )),
         ureq::Error::Io(e) if trace.connected.is_none() => {
             Failure::Unreachable(connect_failure(&e, trace, &endpoint))
@@ -174,16 +174,5 @@ fn connect_failure(e: &io::Error, trace: &Trace, endpoint: &str) -> String {
         format!("{what} (tried {})", tried.join(", "))
     } else {
         what
-    }
-}
-
-/// Why a lookup may have gone nowhere: in an image without `/etc/resolv.conf` (`scratch`,
-/// some distroless ones) musl asks 127.0.0.1:53, where usually nothing answers. Said
-/// only when it is so; the file is looked at only after a lookup has failed.
-fn no_resolver_config() -> &'static str {
-    if std::path::Path::new("/etc/resolv.conf").exists() {
-        ""
-    } else {
-        " (no /etc/resolv.conf: musl asks 127.0.0.1:53)"
     }
 }
