@@ -375,8 +375,8 @@ fn dist_checksums_cover_every_artifact() {
     assert!(check.status.success(), "{check:?}");
 }
 
-/// Two checkouts of one commit in different directories build the same bytes: no build
-/// path or time is in an artifact. The second checkout has a target directory of its own,
+/// Two checkouts of one commit in different directories build the same bytes, and the
+/// same SBOM: no build path or time is in an artifact. The second checkout has a target directory of its own,
 /// so nothing is shared but the toolchain and the crates' sources.
 #[test]
 fn dist_builds_the_same_bytes_in_another_checkout() {
@@ -411,5 +411,11 @@ fn dist_builds_the_same_bytes_in_another_checkout() {
     assert!(status.success());
     let theirs = std::fs::read(copy.join("dist/healthprobe-linux-amd64")).unwrap();
     assert!(ours == theirs, "the two checkouts built different bytes");
+    // Its SBOM too (no serial, time or path of the checkout in it).
+    let sbom = "dist/healthprobe-linux-amd64.cdx.json";
+    assert_eq!(
+        std::fs::read_to_string(root.join(sbom)).unwrap(),
+        std::fs::read_to_string(copy.join(sbom)).unwrap()
+    );
     std::fs::remove_dir_all(copy).unwrap();
 }
