@@ -582,7 +582,10 @@ fn secret_headers_are_bounded_in_count() {
     for i in 0..9 {
         let file = dir.join(format!("s{i}"));
         std::fs::write(&file, "x".repeat(8000) + &i.to_string()).unwrap();
-        args.extend(["--secret-header".to_string(), format!("X-S{i}:{}", file.display())]);
+        args.extend([
+            "--secret-header".to_string(),
+            format!("X-S{i}:{}", file.display()),
+        ]);
     }
     args.push("http://127.0.0.1:1/".to_string());
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -594,6 +597,9 @@ fn secret_headers_are_bounded_in_count() {
     eight.drain(eight.len() - 3..eight.len() - 1);
     let run = support::run(&eight);
     run.expect("unreachable");
-    assert!(run.elapsed < std::time::Duration::from_millis(100 + 100), "{run:#?}");
+    assert!(
+        run.elapsed < std::time::Duration::from_millis(100 + 100),
+        "{run:#?}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
