@@ -214,3 +214,131 @@ fn the_example_healthcheck_in_podman() {
     let _ = std::fs::remove_dir_all(&state.0);
     let _ = std::fs::remove_dir_all(Path::new(&context));
 }
+
+/// `podman kube play`, as the README's recipe says: it turns a Pod's exec `livenessProbe`
+/// into a shell-form check (`CMD-SHELL … || exit 1`), drops the image's own HEALTHCHECK,
+/// ignores `readinessProbe`, and without systemd runs no check by itself. So the check
+/// works where the image has `/bin/sh` (as `node:20-slim` does; here a static busybox
+/// stands in for it) and is run with `podman healthcheck run`, which judges the app
+/// healthy, then unhealthy with healthprobe's reason; in an image without a shell the same
+/// Pod's check fails whatever the app does, as the README says.
+#[test]
+fn kube_play_runs_the_liveness_probe_through_a_shell() {
+    const TEST: &str = "kube_play_runs_the_liveness_probe_through_a_shell";
+    let podman = match Podman::start("kube") {
+        Ok(p) => p,
+        Err(why) => return skip(TEST, &why),
+    };
+    let Some(busybox) = which("busybox").filter(|b| {
+        // Static (no interpreter), so that it runs in a FROM scratch image.
+        let elf = support::elf::Elf::read(b);
+        elf.program_headers()
+            .iter()
+            .all(|h| h.0 != support::elf::PT_INTERP)
+    }) else {
+        return skip(TEST, "no static busybox (apt-get install busybox-static)");
+    };
+    dist("linux/amd64", "amd64", false);
+    podman.ok(&[
+        "build",
+        "--quiet",
+        "--format",
+        "docker",
+        "--platform",
+        "linux/amd64",
+        "-t",
+        "healthprobe:local",
+        ROOT,
+    ]);
+    let dockerfile = from_example(|e| &e.liveness);
+    let shelled = format!("{dockerfile}\nCOPY busybox /bin/sh\n");
+    for (tag, dockerfile) in [("app:shell", &shelled), ("app:noshell", &dockerfile)] {
+        let context = context(&format!("kube-{}", &tag[4..]), dockerfile);
+        std::fs::copy(&busybox, context.join("busybox")).unwrap();
+        let context = context.display().to_string();
+        podman.ok(&[
+            "build",
+            "--quiet",
+            "--format",
+            "docker",
+            "--build-arg",
+            "HEALTHPROBE_IMAGE=healthprobe:local",
+            "-t",
+            tag,
+            &context,
+        ]);
+    }
+    let state = State::new("kube");
+    let port = support::refused_port().to_string();
+    let play = |image: &str| {
+        let pod = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  hostNetwork: true\n  \
+             containers:\n    - name: app\n      image: localhost/{image}\n      \
+             env:\n        - name: PORT\n          value: \"{port}\"\n      \
+             volumeMounts:\n        - name: state\n          mountPath: /state\n      \
+             livenessProbe:\n        exec:\n          command: [\"/usr/local/bin/healthprobe\"]\n        \
+             periodSeconds: 12\n        timeoutSeconds: 5\n        failureThreshold: 3\n      \
+             readinessProbe:\n        exec:\n          command: [\"/usr/local/bin/healthprobe\", \"--ready\"]\n  \
+             volumes:\n    - name: state\n      hostPath:\n        path: {}\n",
+            state.0.display()
+        );
+        let file = podman.dir.join("pod.yaml");
+        std::fs::write(&file, pod).unwrap();
+        let _ = podman.podman(&["kube", "down", file.to_str().unwrap()]);
+        podman.ok(&["kube", "play", file.to_str().unwrap()]);
+        // The container kube play made: <pod>-<container>.
+        let check = podman.inspect("container", "web-app");
+        let test = check["Config"]["Healthcheck"]["Test"].clone();
+        let test: Vec<String> = serde_json::from_value(test).unwrap_or_default();
+        assert_eq!(
+            test.first().map(String::as_str),
+            Some("CMD-SHELL"),
+            "{test:?}"
+        );
+        // The liveness probe's command alone: the readiness probe's is not in it.
+        assert!(!test.join(" ").contains("--ready"), "{test:?}");
+        file
+    };
+    let check = || {
+        let run = podman.podman(&["healthcheck", "run", "web-app"]);
+        let out = String::from_utf8_lossy(&run.stdout).into_owned()
+            + &String::from_utf8_lossy(&run.stderr);
+        (run.status.code().unwrap_or(-1), out)
+    };
+    let until = |want: i32| {
+        let start = std::time::Instant::now();
+        loop {
+            let (code, out) = check();
+            if code == want {
+                return out;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(30),
+                "podman healthcheck run: {code} {out}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+    };
+    let file = play("app:shell");
+    until(0);
+    state.set("mode", "503");
+    until(1);
+    let health = &podman.inspect("container", "web-app")["State"];
+    let health = if health["Health"].is_null() {
+        &health["Healthcheck"]
+    } else {
+        &health["Health"]
+    };
+    let log = health["Log"].to_string();
+    assert!(log.contains("unhealthy: 503 Service Unavailable"), "{log}");
+    podman.ok(&["kube", "down", file.to_str().unwrap()]);
+
+    // No shell in the image: the shell-form check cannot run, healthy app or not.
+    state.set("mode", "200");
+    let file = play("app:noshell");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let (code, out) = check();
+    assert_ne!(code, 0, "{out}");
+    podman.ok(&["kube", "down", file.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&state.0);
+}
