@@ -564,7 +564,9 @@ fn exec_form_starts_the_command_once_postgres_accepts() {
     command.args(["pg_isready", "-h", "127.0.0.1", "-p", &port, "-t", "1"]);
     let waiting = thread::spawn(move || support::run_command(command));
     thread::sleep(Duration::from_millis(1000));
-    assert!(!waiting.is_finished(), "started before the server");
+    if waiting.is_finished() {
+        panic!("started before the server: {:?}", waiting.join().unwrap());
+    }
     pg.start("");
     let run = waiting.join().unwrap();
     assert_eq!(run.code, Some(0), "pg_isready said no: {run:?}");

@@ -252,7 +252,7 @@ fn cargo_deny_holds_the_policy() {
     let out = Command::new(env!("CARGO"))
         .current_dir(ROOT)
         .args(["deny", "--offline", "check"])
-        .env("HEALTHPROBE_ADVISORY_DBS", dbs)
+        .env("RUSTSEC_ADVISORY_DBS", dbs)
         .output()
         .unwrap();
     // Findings go to standard error, the summary line to standard output.

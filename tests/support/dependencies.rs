@@ -67,10 +67,10 @@ pub fn runtime_graph(target: &str, tls: bool) -> BTreeSet<Crate> {
 }
 
 /// The folder of advisory databases the scanner tests read, in cargo deny's layout:
-/// `HEALTHPROBE_ADVISORY_DBS`, which `.ci/run` lays out. `Err` says what is missing.
+/// `RUSTSEC_ADVISORY_DBS`, which `.ci/run` lays out. `Err` says what is missing.
 pub fn advisory_dbs() -> Result<std::path::PathBuf, String> {
-    let dbs = std::env::var_os("HEALTHPROBE_ADVISORY_DBS")
-        .ok_or("HEALTHPROBE_ADVISORY_DBS names no advisory database folder (.ci/run sets it)")?;
+    let dbs = std::env::var_os("RUSTSEC_ADVISORY_DBS")
+        .ok_or("RUSTSEC_ADVISORY_DBS names no advisory database folder (.ci/run sets it)")?;
     let dbs = std::path::PathBuf::from(dbs);
     if !advisory_db_in(&dbs).join("crates").is_dir() {
         return Err(format!(
