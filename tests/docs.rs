@@ -109,14 +109,19 @@ fn the_readme_shows_only_report_wordings_the_probe_uses() {
     // A long format string is continued on the next line after `\`.
     .replace("\\\n", " ");
     let source: String = source.split_whitespace().collect::<Vec<_>>().join(" ");
-    let words = [
-        "healthy: ",
-        "unhealthy: ",
-        "unreachable: ",
-        "timeout: ",
-        "error: ",
-        "waiting: ",
-    ];
+    use healthprobe::judge::verdict::Category;
+    let mut words: Vec<String> = [
+        Category::Healthy,
+        Category::Unhealthy,
+        Category::Unreachable,
+        Category::Timeout,
+        Category::Error,
+    ]
+    .iter()
+    .map(|c| format!("{}: ", c.word()))
+    .collect();
+    // `--wait`'s progress lines.
+    words.push("waiting: ".to_string());
     let mut lines = Vec::new();
     for code in readme.split('`').skip(1).step_by(2) {
         for line in code.lines() {

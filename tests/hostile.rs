@@ -130,21 +130,34 @@ fn a_full_unix_backlog_leaks_no_thread_or_descriptor_over_a_long_wait() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-#[test]
-fn a_silent_resolver_leaks_no_thread_over_a_long_wait() {
-    const TEST: &str = "a_silent_resolver_leaks_no_thread_over_a_long_wait";
+/// `unshare`, for a test that runs a nameserver of its own in network and mount namespaces
+/// (root, iproute2 and python3 needed); `None` when it cannot run, having said why.
+fn nameserver_namespaces(test: &str) -> Option<std::path::PathBuf> {
     if !support::is_root() {
-        return support::skip(
-            TEST,
+        support::skip(
+            test,
             "needs root (network and mount namespaces); CI runs it",
         );
+        return None;
     }
-    let (Some(unshare), Some(_), Some(_)) = (
+    match (
         support::which("unshare"),
         support::which("ip"),
         support::which("python3"),
-    ) else {
-        return support::skip(TEST, "needs unshare, ip (iproute2) and python3");
+    ) {
+        (Some(unshare), Some(_), Some(_)) => Some(unshare),
+        _ => {
+            support::skip(test, "needs unshare, ip (iproute2) and python3");
+            None
+        }
+    }
+}
+
+#[test]
+fn a_silent_resolver_leaks_no_thread_over_a_long_wait() {
+    let Some(unshare) = nameserver_namespaces("a_silent_resolver_leaks_no_thread_over_a_long_wait")
+    else {
+        return;
     };
     let dir = support::scratch_dir("silent-resolver");
     let resolv = dir.join("resolv.conf");
@@ -758,19 +771,8 @@ fn the_tightest_address_space_limits_end_in_a_verdict() {
 /// of the test's own, with /etc/resolv.conf bind-mounted in a mount namespace.
 #[test]
 fn resolver_failures_say_what_happened_once() {
-    const TEST: &str = "resolver_failures_say_what_happened_once";
-    if !support::is_root() {
-        return support::skip(
-            TEST,
-            "needs root (network and mount namespaces); CI runs it",
-        );
-    }
-    let (Some(unshare), Some(_), Some(_)) = (
-        support::which("unshare"),
-        support::which("ip"),
-        support::which("python3"),
-    ) else {
-        return support::skip(TEST, "needs unshare, ip (iproute2) and python3");
+    let Some(unshare) = nameserver_namespaces("resolver_failures_say_what_happened_once") else {
+        return;
     };
     let dir = support::scratch_dir("resolver-words");
     let resolv = dir.join("resolv.conf");

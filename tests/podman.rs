@@ -65,6 +65,25 @@ impl Podman {
         support::succeeded(("podman", args), self.podman(args))
     }
 
+    /// The project's image, `healthprobe:local`, built from dist/ by the top-level
+    /// Dockerfile (TARGETARCH set).
+    fn project_image(&self) {
+        dist("linux/amd64", "amd64", false);
+        self.ok(&[
+            "build",
+            "--quiet",
+            "--format",
+            "docker",
+            "--platform",
+            "linux/amd64",
+            "--build-arg",
+            "VARIANT=",
+            "-t",
+            "healthprobe:local",
+            ROOT,
+        ]);
+    }
+
     fn inspect(&self, what: &str, name: &str) -> Value {
         let out = self.ok(&["inspect", "--type", what, name]);
         let all: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -124,21 +143,7 @@ fn the_example_healthcheck_in_podman() {
         Ok(p) => p,
         Err(why) => return skip("the_example_healthcheck_in_podman", &why),
     };
-    // The project's image, built from dist/ by the top-level Dockerfile (TARGETARCH set).
-    dist("linux/amd64", "amd64", false);
-    podman.ok(&[
-        "build",
-        "--quiet",
-        "--format",
-        "docker",
-        "--platform",
-        "linux/amd64",
-        "--build-arg",
-        "VARIANT=",
-        "-t",
-        "healthprobe:local",
-        ROOT,
-    ]);
+    podman.project_image();
     let context = context("podman", &from_example(|e| &e.liveness));
     let context = context.display().to_string();
     let build = |format: &str, tag: &str| {
@@ -238,18 +243,7 @@ fn kube_play_runs_the_liveness_probe_through_a_shell() {
     }) else {
         return skip(TEST, "no static busybox (apt-get install busybox-static)");
     };
-    dist("linux/amd64", "amd64", false);
-    podman.ok(&[
-        "build",
-        "--quiet",
-        "--format",
-        "docker",
-        "--platform",
-        "linux/amd64",
-        "-t",
-        "healthprobe:local",
-        ROOT,
-    ]);
+    podman.project_image();
     let dockerfile = from_example(|e| &e.liveness);
     let shelled = format!("{dockerfile}\nCOPY busybox /bin/sh\n");
     for (tag, dockerfile) in [("app:shell", &shelled), ("app:noshell", &dockerfile)] {
