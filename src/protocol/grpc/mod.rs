@@ -309,16 +309,19 @@ fn varint(bytes: &mut &[u8]) -> Option<u64> {
 /// A header or trailer field's value as `-v` shows it: in the bytes gRPC's transport
 /// encodings stand for, so that redaction sees what the server said, not an encoding of
 /// it (a token echoed in `grpc-status-details-bin`, base64, or in a percent-encoded
-/// `grpc-message`). A `-bin` value that is not base64 is shown as sent.
+/// `grpc-message`). A `-bin` value that is not base64 is not shown, only its length:
+/// shown as sent, base64 of a secret in it would pass redaction (the fuzzer sent one).
 pub(super) fn shown_value(name: &[u8], value: &[u8], secrets: &Secrets) -> String {
-    let decoded = if name.ends_with(b"-bin") {
-        crate::protocol::base64::decode(value)
-    } else if name == b"grpc-message" {
-        Some(percent_decoded(value))
-    } else {
-        None
-    };
-    secrets.show(decoded.as_deref().unwrap_or(value), 200)
+    if name.ends_with(b"-bin") {
+        return match crate::protocol::base64::decode(value) {
+            Some(decoded) => secrets.show(&decoded, 200),
+            None => format!("({} bytes, not base64: not shown)", value.len()),
+        };
+    }
+    if name == b"grpc-message" {
+        return secrets.show(&percent_decoded(value), 200);
+    }
+    secrets.show(value, 200)
 }
 
 /// `grpc-message` is percent-encoded (the gRPC over HTTP/2 spec).
