@@ -376,9 +376,18 @@ pub fn grpc(data: &[u8]) {
     // no `-bin` field's line shows it in base64, no grpc-message line percent-encoded.
     let shown = report::render(&verdict, Format::Text, Verbosity::Verbose);
     for line in shown.lines() {
-        let encoded = if line.contains("-bin: ") {
+        // `  < NAME: value`, the fields `-v` shows; other fields' values are shown as
+        // sent, and an encoding in them is not looked for (the README says so).
+        let Some((name, _)) = line
+            .trim_start()
+            .strip_prefix("< ")
+            .and_then(|f| f.split_once(": "))
+        else {
+            continue;
+        };
+        let encoded = if name.ends_with("-bin") {
             base64_runs(SECRET.as_bytes())
-        } else if line.contains("grpc-message") {
+        } else if name == "grpc-message" {
             let percent: String = SECRET.bytes().map(|b| format!("%{b:02X}")).collect();
             vec![percent.clone(), percent.to_ascii_lowercase()]
         } else {
