@@ -346,12 +346,51 @@ fn verbose_tells_only_what_happened() {
         .says("> GET /health HTTP/1.1");
     assert!(!run.stdout.contains("tried"), "{run:#?}");
     assert!(!run.stdout.contains("resolve"), "{run:#?}");
-    // An app on ::1 alone: 127.0.0.1 refused first, then ::1; both were tried.
-    if let Ok(listener) = std::net::TcpListener::bind("[::1]:0") {
+    // An app on ::1 alone: 127.0.0.1 refused first, then ::1; both were tried. The port
+    // is held on 127.0.0.1 by a socket bound but not listening, which refuses every
+    // connection: else another test's server could take that port on IPv4 meanwhile
+    // (ports are handed out per family), and answer in the app's place.
+    for _ in 0..20 {
+        let Ok(listener) = std::net::TcpListener::bind("[::1]:0") else {
+            return;
+        };
+        let port = listener.local_addr().unwrap().port();
+        let Some(_held) = held_on_ipv4(port) else {
+            continue;
+        };
         let v6 = Server::on(listener, |c| c.respond("200 OK", &[], b"ok"));
         let run = run_env(&["-v"], &[("PORT", &v6.port())]);
         run.expect("healthy")
             .says(&format!("(tried 127.0.0.1:{0}, [::1]:{0})", v6.port()));
+        return;
+    }
+    panic!("no port free on both 127.0.0.1 and ::1");
+}
+
+/// A TCP socket bound to 127.0.0.1:`port` that never listens, so connections to it are
+/// refused and no other socket can take the port; closed when dropped. `None` when the
+/// port is taken.
+fn held_on_ipv4(port: u16) -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: socket(2) returns a new descriptor or -1; the descriptor is owned by exactly
+    // one OwnedFd, which closes it; bind(2) reads the address it is given, which lives on
+    // the stack for the call.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return None;
+        }
+        let owned = std::os::fd::OwnedFd::from_raw_fd(fd);
+        let mut addr: libc::sockaddr_in = std::mem::zeroed();
+        addr.sin_family = libc::AF_INET as libc::sa_family_t;
+        addr.sin_port = port.to_be();
+        addr.sin_addr.s_addr = u32::from_be_bytes([127, 0, 0, 1]).to_be();
+        let bound = libc::bind(
+            fd,
+            (&raw const addr).cast(),
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        );
+        (bound == 0).then_some(owned)
     }
 }
 
