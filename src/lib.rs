@@ -26,4 +26,3 @@ pub mod protocol;
 pub mod report;
 mod sanitize;
 pub mod sys;
-pub mod target;

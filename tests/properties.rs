@@ -12,8 +12,8 @@ use healthprobe::judge::status::StatusSet;
 use healthprobe::judge::verdict::{Category, Status, Verdict};
 use healthprobe::protocol::SCHEMES;
 use healthprobe::protocol::http::header::Header;
+use healthprobe::protocol::target::{Target, parse_port};
 use healthprobe::report::{self, Format, Verbosity};
-use healthprobe::target::{Target, parse_port};
 use proptest::prelude::*;
 
 proptest! {

@@ -45,6 +45,32 @@ fn https_with_a_private_ca() {
         .says("NOT verified");
 }
 
+/// `-v` says only what is true of each target: a TLS line under a TLS target alone, and
+/// nothing about a certificate that no handshake got to.
+#[test]
+fn verbose_tells_tls_only_of_tls_targets() {
+    let pki = Pki::new("verbose");
+    let leaf = pki.leaf(&["127.0.0.1"], false);
+    let addr = https_server(&leaf, None);
+    let ca = pki.path("ca.pem");
+    let https = format!("https://127.0.0.1:{}/health", addr.port());
+    let refused = format!("https://127.0.0.1:{}/", support::refused_port());
+    let postgres = format!("postgres://127.0.0.1:{}", support::refused_port());
+    let run = probe(&["-v", "--cacert", &ca, &https, &refused, &postgres], &[]);
+    run.expect("unreachable")
+        .says(&format!("[{https}] tls: handshake done; certificate verified"))
+        .says(&format!("[{refused}] tls: handshake not done\n"));
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        !lines.iter().any(|l| l.contains(&format!("[{postgres}] tls"))),
+        "{run:#?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains(&format!("[{refused}]")) && l.contains("certificate")),
+        "{run:#?}"
+    );
+}
+
 #[test]
 fn certificate_problems_are_named() {
     let pki = Pki::new("problems");

@@ -1,9 +1,13 @@
-//! `--help`: the options' lines come from the table ([`super::flags::FLAGS`]), so an
-//! option cannot be missing from it; the rest is the contract around them.
+//! `--help`: the targets' lines come from the protocol table
+//! ([`crate::protocol::SCHEMES`]) and the options' from the option table
+//! ([`super::flags::FLAGS`]), so neither a scheme nor an option can be missing from it;
+//! the rest is the contract around them.
 
 use std::fmt::Write;
 
 use super::flags::{FLAGS, Flag, For};
+use crate::protocol::SCHEMES;
+use crate::protocol::scheme::HELP_COLUMN as COLUMN;
 
 const HEAD: &str = concat!(
     "healthprobe ",
@@ -17,24 +21,15 @@ USAGE:
         goes to stderr, and COMMAND not found or not executable exits 127 or 126
 
 TARGET (first match wins):
-    http://HOST[:PORT]/PATH   a full URL; HOST may be a name, 1.2.3.4 or [::1] (https:// with `tls`)
-    tcp://HOST:PORT           healthy when a TCP connection is accepted (databases, caches);
-                              a hung or frozen app still accepts (the kernel completes the
-                              handshake), so use HTTP for liveness
-    postgres://HOST[:PORT]    is PostgreSQL accepting connections? (as pg_isready; also postgresql://, default 5432)
-    redis://HOST[:PORT]       is Redis answering PING? (default 6379)
-    mysql://HOST[:PORT]       is MySQL/MariaDB greeting? (also mariadb://, default 3306)
-    amqp://HOST[:PORT]        is RabbitMQ (AMQP 0-9-1) answering with Connection.Start? (default 5672)
-    nats://HOST[:PORT]        is NATS greeting, not in lame-duck mode? (default 4222)
-    memcached://HOST[:PORT]   is memcached answering version? (default 11211)
-    mqtt://HOST[:PORT]        is the MQTT broker accepting a connection? (default 1883)
-    grpc://HOST[:PORT][/SVC]  is gRPC service SVC (or the whole server) SERVING? (grpc.health.v1;
-                              default port 80, grpcs:// 443 with `tls`; -H adds metadata)
-    /PATH                     joined to http://127.0.0.1:$PORT ([::1] if 127.0.0.1 refuses)
-    (omitted)                 $HEALTHPROBE_URL, else http://127.0.0.1:$PORT/health
-    Several TARGETs are probed at once; healthy only when all are.
 "
 );
+
+/// After the schemes' lines: the targets that are not URLs.
+const TARGET_TAIL: &str =
+    "    /PATH                     joined to http://127.0.0.1:$PORT ([::1] if 127.0.0.1 refuses)
+    (omitted)                 $HEALTHPROBE_URL, else http://127.0.0.1:$PORT/health
+    Several TARGETs are probed at once; healthy only when all are.
+";
 
 const TAIL: &str = "
 ENVIRONMENT:
@@ -57,9 +52,6 @@ EXAMPLES:
     healthprobe --wait 60s postgres://db:5432 -- node dist/index.js
 ";
 
-/// Where the words of an option's line start.
-const COLUMN: usize = 30;
-
 /// What `--version` prints: the version, which build this is (plain, or `tls` with
 /// `https://` and `grpcs://`) for which target, and the schemes it probes, so that a
 /// user can tell the plain and `-tls` artifacts apart.
@@ -69,8 +61,7 @@ pub fn version() -> String {
     } else {
         "plain"
     };
-    let schemes: Vec<String> = crate::protocol::SCHEMES
-        .iter()
+    let schemes: Vec<String> = (SCHEMES.iter().filter(|s| s.available()))
         .map(|s| format!("{}://", s.name()))
         .collect();
     format!(
@@ -84,6 +75,10 @@ pub fn version() -> String {
 /// The whole `--help` text.
 pub fn text() -> String {
     let mut out = String::from(HEAD);
+    for scheme in SCHEMES {
+        let _ = writeln!(out, "{}", scheme.help_line());
+    }
+    out.push_str(TARGET_TAIL);
     out.push_str("\nOPTIONS (flag wins over its environment variable):\n");
     FLAGS
         .iter()

@@ -15,12 +15,12 @@ use crate::duration;
 use crate::judge::checks::{Checks, JsonCheck};
 use crate::judge::status::StatusSet;
 use crate::probe::Plan;
-use crate::protocol::SCHEMES;
 use crate::protocol::http::header::{self, Header};
 use crate::protocol::http::{HttpSpec, Method};
+use crate::protocol::target::{self, Target};
 use crate::protocol::tls::{self, TlsOptions};
+use crate::protocol::{Request, SCHEMES};
 use crate::report::{Format, Verbosity};
-use crate::target::{self, Target};
 use flags::{FLAGS, Flag, For, Keys};
 
 /// What the process was asked to do.
@@ -252,13 +252,12 @@ fn plan(
         timeout,
         checks,
         secrets: header::secrets(&headers),
-        unix_socket,
-        http: HttpSpec {
+        request: Request {
             headers,
-            method,
+            unix_socket,
             tls,
-            body_if,
         },
+        http: HttpSpec { method, body_if },
         wait,
         interval,
         success_threshold,

@@ -3,7 +3,6 @@
 
 mod wait;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::duration;
@@ -11,10 +10,10 @@ use crate::judge::checks::Checks;
 use crate::judge::verdict::{Category, Judge, Verdict};
 use crate::net::Clock;
 use crate::protocol::http::HttpSpec;
-use crate::protocol::{self, Spec};
+use crate::protocol::target::Target;
+use crate::protocol::{self, Request, Spec};
 use crate::report::{self, Format, Verbosity};
 use crate::sanitize::Secrets;
-use crate::target::Target;
 
 /// What the command line asked for, validated: the targets, what each exchange needs,
 /// what the answers are judged by, and how the run goes (once or `--wait`) and reports.
@@ -26,10 +25,9 @@ pub struct Plan {
     pub checks: Checks,
     /// The hidden header values, as server text is searched for them (`sanitize`).
     pub secrets: Secrets,
-    /// `--unix-socket`: the HTTP exchange goes over this socket; the URL still gives the
-    /// `Host` header and the path, as with curl.
-    pub unix_socket: Option<PathBuf>,
-    /// Headers, method, TLS and when to read the body, for the HTTP targets.
+    /// Headers, `--unix-socket` and TLS, for the targets that send a request.
+    pub request: Request,
+    /// Method and when to read the body, for the HTTP targets.
     pub http: HttpSpec,
     /// `--wait`: how long to retry until healthy, and how often.
     pub wait: Option<Duration>,
@@ -45,13 +43,9 @@ pub struct Plan {
 impl Plan {
     /// What `target`'s exchange needs, and no more.
     fn spec(&self, target: &Target) -> Spec {
-        Spec {
-            target: target.clone(),
-            unix_socket: self.unix_socket.clone(),
-            secrets: self.secrets.clone(),
-            verbose: self.verbosity == Verbosity::Verbose,
-            http: self.http.clone(),
-        }
+        let verbose = self.verbosity == Verbosity::Verbose;
+        let secrets = self.secrets.clone();
+        Spec::new(target.clone(), secrets, verbose, &self.request, &self.http)
     }
 }
 

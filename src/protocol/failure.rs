@@ -155,7 +155,7 @@ fn tls_failure(e: &io::Error, peer: &str) -> Option<String> {
 
 /// Where the probe connects: the target's `host:port`, or the `--unix-socket` path.
 pub(super) fn endpoint(spec: &Spec) -> String {
-    match &spec.unix_socket {
+    match spec.unix_socket() {
         // The operator's path, escaped like any text in a one-line report.
         Some(path) => printable(path.as_os_str().as_encoded_bytes(), 300),
         None => spec.target.authority(),

@@ -1,9 +1,11 @@
-//! Speaking to one target: one dispatch on its scheme, then HTTP through ureq
-//! ([`http`]), gRPC health over HTTP/2 ([`grpc`]), a bare connection (`tcp://`), or a
-//! server's own first bytes ([`postgres`], [`redis`], [`mysql`], [`amqp`], [`nats`],
-//! [`memcached`], [`mqtt`]) on the bounded reader every protocol shares. Each
-//! sees only its part of the target's [`Spec`]; what went wrong is put into the words of
-//! its phase ([`failure`]); [`crate::judge`] turns the outcome into a category.
+//! The schemes and speaking to one target: the protocol table ([`SCHEMES`], a row per
+//! scheme, [`scheme`]) and the targets read against it ([`target`]); one dispatch on the
+//! target's kind, then HTTP through ureq ([`http`]), gRPC health over HTTP/2 ([`grpc`]),
+//! a bare connection ([`tcp`]), or a server's own first bytes ([`postgres`], [`redis`],
+//! [`mysql`], [`amqp`], [`nats`], [`memcached`], [`mqtt`]) on the bounded reader every
+//! protocol shares. Each sees only the settings of its kind of target ([`Kind`]); what went
+//! wrong is put into the words of its phase ([`failure`]); [`crate::judge`] turns the
+//! outcome into a category.
 
 mod amqp;
 pub(crate) mod base64;
@@ -16,31 +18,41 @@ mod mysql;
 mod nats;
 mod postgres;
 mod redis;
+pub mod scheme;
+pub mod target;
+mod tcp;
 pub mod tls;
 mod verbose;
 
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::judge::outcome::{Answer, Failure};
 use crate::net::{self, Bounded, Clock, Dialer, HostResolver, SharedTrace, Stream, Trace, Unread};
 use crate::sanitize::Secrets;
-use crate::target::{Check, Scheme, Speak, Target};
+use http::HttpSpec;
+use http::header::Header;
+use scheme::{Check, Scheme, Speak};
+use target::Target;
+use tls::Tls;
 
-/// Every scheme a TARGET may have, and how each is spoken. Adding a protocol is a file
-/// of this folder with its `check` (see `redis.rs`), its `mod` line above, and a row
-/// here; nothing else changes (docs/design.md). The first row is the default targets'.
+/// Every scheme a TARGET may have: a row each, with everything true of it. Adding a
+/// protocol is a file of this folder with its `check` (see `redis.rs`), its `mod` line
+/// above, and a row here; `--help`, `--version`, the errors and the fuzz lists derive
+/// from the row, and tests hold the rest (docs/design.md). The first row is the default
+/// targets'. TLS rows are in every build; only the `tls` build speaks them.
 pub static SCHEMES: &[Scheme] = &[
     Scheme {
         names: &["http"],
         port: Some(80),
+        usage: "a full URL; HOST may be a name, 1.2.3.4 or [::1]",
         speak: Speak::Http { tls: false },
     },
-    #[cfg(feature = "tls")]
     Scheme {
         names: &["https"],
         port: Some(443),
+        usage: "the same over TLS, in the `tls` build",
         speak: Speak::Http { tls: true },
     },
     // HTTP/2's own ports, as grpc-go assumes 443 for a target without one; gRPC services
@@ -48,22 +60,28 @@ pub static SCHEMES: &[Scheme] = &[
     Scheme {
         names: &["grpc"],
         port: Some(80),
+        usage: "is gRPC service SERVICE (or the whole server) SERVING?\n\
+                (grpc.health.v1; -H adds metadata)",
         speak: Speak::Grpc { tls: false },
     },
-    #[cfg(feature = "tls")]
     Scheme {
         names: &["grpcs"],
         port: Some(443),
+        usage: "the same over TLS, in the `tls` build",
         speak: Speak::Grpc { tls: true },
     },
     Scheme {
         names: &["tcp"],
         port: None,
+        usage: "healthy when a TCP connection is accepted (databases, caches);\n\
+                a hung or frozen app still accepts (the kernel completes the\n\
+                handshake), so use HTTP for liveness",
         speak: Speak::Connect,
     },
     Scheme {
         names: &["postgres", "postgresql"],
         port: Some(5432),
+        usage: "is PostgreSQL accepting connections, as pg_isready asks?",
         speak: Speak::Reply {
             protocol: "PostgreSQL",
             check: postgres::check,
@@ -72,6 +90,7 @@ pub static SCHEMES: &[Scheme] = &[
     Scheme {
         names: &["redis"],
         port: Some(6379),
+        usage: "is Redis answering PING?",
         speak: Speak::Reply {
             protocol: "Redis",
             check: redis::check,
@@ -80,6 +99,7 @@ pub static SCHEMES: &[Scheme] = &[
     Scheme {
         names: &["mysql", "mariadb"],
         port: Some(3306),
+        usage: "is MySQL/MariaDB greeting?",
         speak: Speak::Reply {
             protocol: "MySQL",
             check: mysql::check,
@@ -88,6 +108,7 @@ pub static SCHEMES: &[Scheme] = &[
     Scheme {
         names: &["amqp"],
         port: Some(5672),
+        usage: "is RabbitMQ (AMQP 0-9-1) answering with Connection.Start?",
         speak: Speak::Reply {
             protocol: "AMQP",
             check: amqp::check,
@@ -96,6 +117,7 @@ pub static SCHEMES: &[Scheme] = &[
     Scheme {
         names: &["nats"],
         port: Some(4222),
+        usage: "is NATS greeting, not in lame-duck mode?",
         speak: Speak::Reply {
             protocol: "NATS",
             check: nats::check,
@@ -104,6 +126,7 @@ pub static SCHEMES: &[Scheme] = &[
     Scheme {
         names: &["memcached"],
         port: Some(11211),
+        usage: "is memcached answering version?",
         speak: Speak::Reply {
             protocol: "memcached",
             check: memcached::check,
@@ -112,6 +135,7 @@ pub static SCHEMES: &[Scheme] = &[
     Scheme {
         names: &["mqtt"],
         port: Some(1883),
+        usage: "is the MQTT broker accepting a connection?",
         speak: Speak::Reply {
             protocol: "MQTT",
             check: mqtt::check,
@@ -122,14 +146,90 @@ pub static SCHEMES: &[Scheme] = &[
 /// What one target's exchange needs, and no more.
 pub struct Spec {
     pub target: Target,
-    /// `--unix-socket`: connect here; the URL still gives the `Host` header and the path.
-    pub unix_socket: Option<PathBuf>,
     /// Server text quoted in a reason or a `-v` line is redacted of these.
     pub secrets: Secrets,
     /// `-v`: keep what happened on the way, in lines.
     pub verbose: bool,
-    /// What only an HTTP exchange uses.
-    pub http: http::HttpSpec,
+    pub kind: Kind,
+}
+
+/// A target's settings, by its kind: HTTP's options reach HTTP targets only, a request's
+/// headers and socket HTTP and gRPC, TLS a TLS target only; a bare connection and a
+/// server's own reply get none of them.
+pub enum Kind {
+    Http {
+        request: Request,
+        http: HttpSpec,
+    },
+    Grpc {
+        request: Request,
+    },
+    Connect,
+    Reply {
+        protocol: &'static str,
+        check: Check,
+    },
+}
+
+/// A request with headers (HTTP's, or gRPC's metadata), where it goes, and its TLS.
+#[derive(Clone, Default)]
+pub struct Request {
+    pub headers: Vec<Header>,
+    /// `--unix-socket`: connect here; the URL still gives the `Host` header and the path.
+    pub unix_socket: Option<PathBuf>,
+    /// TLS (`https://`, `grpcs://`); for any other target, `None`.
+    pub tls: Option<Tls>,
+}
+
+impl Spec {
+    /// `target`'s spec: the run's request and HTTP settings, as far as its kind has them.
+    pub fn new(
+        target: Target,
+        secrets: Secrets,
+        verbose: bool,
+        request: &Request,
+        http: &HttpSpec,
+    ) -> Spec {
+        let request = |tls: bool| Request {
+            tls: if tls { request.tls.clone() } else { None },
+            ..request.clone()
+        };
+        let kind = match target.scheme.speak {
+            Speak::Http { tls } => Kind::Http {
+                request: request(tls),
+                http: http.clone(),
+            },
+            Speak::Grpc { tls } => Kind::Grpc {
+                request: request(tls),
+            },
+            Speak::Connect => Kind::Connect,
+            Speak::Reply { protocol, check } => Kind::Reply { protocol, check },
+        };
+        Spec {
+            target,
+            secrets,
+            verbose,
+            kind,
+        }
+    }
+
+    /// The request, for the kinds that send one.
+    fn request(&self) -> Option<&Request> {
+        match &self.kind {
+            Kind::Http { request, .. } | Kind::Grpc { request } => Some(request),
+            Kind::Connect | Kind::Reply { .. } => None,
+        }
+    }
+
+    /// `--unix-socket`, for the kinds that send a request.
+    fn unix_socket(&self) -> Option<&Path> {
+        self.request().and_then(|r| r.unix_socket.as_deref())
+    }
+
+    /// TLS, for a TLS target.
+    fn tls(&self) -> Option<&Tls> {
+        self.request().and_then(|r| r.tls.as_ref())
+    }
 }
 
 /// The outcome, and for `--verbose` what happened on the way.
@@ -146,13 +246,18 @@ pub fn exchange(spec: &Spec, clock: Clock) -> Exchanged {
 
     // The connection's or the HTTP exchange's errors are ureq's, put into words below;
     // a reply in a server's own protocol is judged on the spot.
-    let spoken = match spec.target.scheme.speak {
-        Speak::Http { .. } => {
-            http::request(spec, clock, &trace, &mut details, &mut reading_body).map(Ok)
+    let spoken = match &spec.kind {
+        Kind::Http { request, http } => {
+            let exchange = http::Exchange {
+                spec,
+                request,
+                http,
+            };
+            http::request(&exchange, clock, &trace, &mut details, &mut reading_body).map(Ok)
         }
-        Speak::Grpc { .. } => grpc::call(spec, clock, &trace, &mut details),
-        Speak::Connect => connect(spec, clock, &trace).map(|(_, peer)| Ok(Answer::Connected(peer))),
-        Speak::Reply { protocol, check } => connect(spec, clock, &trace).map(|(stream, peer)| {
+        Kind::Grpc { request } => grpc::call(spec, request, clock, &trace, &mut details),
+        Kind::Connect => tcp::connected(spec, clock, &trace),
+        &Kind::Reply { protocol, check } => connect(spec, clock, &trace).map(|(stream, peer)| {
             let mut io = Bounded::new(Stream::Tcp(stream), clock);
             let judged = speak(&mut io, peer, &spec.secrets, protocol, check);
             if let Some(at) = io.first_byte() {
@@ -217,7 +322,7 @@ fn dialer(spec: &Spec, clock: Clock, trace: &SharedTrace) -> Dialer {
     Dialer {
         clock,
         trace: trace.clone(),
-        unix_socket: spec.unix_socket.clone(),
+        unix_socket: spec.unix_socket().map(Path::to_path_buf),
     }
 }
 
@@ -227,6 +332,6 @@ fn resolver(spec: &Spec, clock: Clock, trace: &SharedTrace) -> HostResolver {
         port: spec.target.port,
         clock,
         trace: trace.clone(),
-        unix_socket: spec.unix_socket.is_some(),
+        unix_socket: spec.unix_socket().is_some(),
     }
 }

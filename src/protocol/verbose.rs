@@ -1,18 +1,19 @@
-//! What `-v` shows of every exchange: the address connected to and the phase timings. The
-//! HTTP lines (TLS, the request, the response head and body) are `http::lines`'.
+//! What `-v` shows of every exchange: the address connected to, the phase timings, and for
+//! a TLS target the handshake. The HTTP lines (the request, the response head and body)
+//! are `http::lines`'; a line is shown only where it is true of the target's kind.
 
 use std::io;
 
 use super::failure::endpoint;
-use super::{Spec, http};
+use super::{Kind, Spec, http};
 use crate::duration;
+use crate::net::Host;
 use crate::net::{Clock, Trace};
 use crate::sanitize::io_text;
-use crate::target::Host;
 
 pub(super) fn trace_lines(trace: &Trace, spec: &Spec, clock: Clock) -> Vec<String> {
     let mut lines = Vec::new();
-    match &spec.unix_socket {
+    match spec.unix_socket() {
         Some(_) => lines.push(format!("address: unix socket {}", endpoint(spec))),
         None => {
             let peer = trace
@@ -49,7 +50,7 @@ pub(super) fn trace_lines(trace: &Trace, spec: &Spec, clock: Clock) -> Vec<Strin
     }
     let at = |d: Option<std::time::Duration>| d.map_or_else(|| "-".to_string(), duration::human);
     let resolve = match spec.target.host {
-        Host::Name(_) if spec.unix_socket.is_none() => {
+        Host::Name(_) if spec.unix_socket().is_none() => {
             format!("resolve {}, ", at(trace.resolved))
         }
         _ => String::new(),
@@ -60,6 +61,23 @@ pub(super) fn trace_lines(trace: &Trace, spec: &Spec, clock: Clock) -> Vec<Strin
         at(trace.first_byte),
         duration::human(clock.since_start())
     ));
-    lines.extend(http::lines::request(trace, spec));
+    // The certificate is verified during the handshake: of one not done, nothing is said.
+    if let Some(tls) = spec.tls() {
+        lines.push(match (trace.handshake, tls.insecure) {
+            (false, _) => "tls: handshake not done".to_string(),
+            (true, false) => "tls: handshake done; certificate verified".to_string(),
+            (true, true) => {
+                "tls: handshake done; certificate NOT verified (--insecure)".to_string()
+            }
+        });
+    }
+    if let Kind::Http { request, http } = &spec.kind {
+        let exchange = http::Exchange {
+            spec,
+            request,
+            http,
+        };
+        lines.extend(http::lines::request(trace, &exchange));
+    }
     lines
 }

@@ -5,7 +5,8 @@
 mod h2;
 pub(crate) mod hpack;
 
-use super::{Spec, connect, failure};
+use super::tls::Tls;
+use super::{Request, Spec, connect, failure};
 use crate::judge::outcome::{Answer, Failure, Health};
 use crate::net::{Bounded, Clock, SharedTrace, Stream, record};
 use crate::sanitize::Secrets;
@@ -19,11 +20,12 @@ const PATH: &[u8] = b"/grpc.health.v1.Health/Check";
 /// [`failure::describe`] to put into words as for every protocol.
 pub(super) fn call(
     spec: &Spec,
+    sent: &Request,
     clock: Clock,
     trace: &SharedTrace,
     details: &mut Vec<String>,
 ) -> Result<Result<Answer, Failure>, ureq::Error> {
-    let (stream, peer) = match &spec.unix_socket {
+    let (stream, peer) = match &sent.unix_socket {
         Some(path) => {
             let dialer = super::dialer(spec, clock, trace);
             (
@@ -40,13 +42,13 @@ pub(super) fn call(
         }
     };
     let mut io = Bounded::with_room(stream, clock, h2::MAX_READ);
-    if spec.target.is_tls() {
-        if let Err(refused) = secure(&mut io, spec, &peer)? {
+    if let Some(tls) = &sent.tls {
+        if let Err(refused) = secure(&mut io, spec, tls, &peer)? {
             return Ok(Err(refused));
         }
         record(trace, |t| t.handshake = true);
     }
-    let request = match request(spec, clock) {
+    let request = match request(spec, sent, clock) {
         Ok(request) => request,
         Err(why) => return Ok(Err(Failure::Config(why))),
     };
@@ -86,15 +88,15 @@ fn missed(stage: Stage, peer: &str) -> String {
 }
 
 /// The request's bytes: headers, metadata from `-H`, and the HealthCheckRequest.
-fn request(spec: &Spec, clock: Clock) -> Result<Vec<u8>, String> {
+fn request(spec: &Spec, sent: &Request, clock: Clock) -> Result<Vec<u8>, String> {
     let target = &spec.target;
-    let tls = spec.http.tls.as_ref();
+    let tls = sent.tls.as_ref();
     let mut authority = match tls.and_then(|t| t.servername.as_deref()) {
         Some(name) => format!("{name}:{}", target.port),
         None => target.authority(),
     };
     let mut metadata = Vec::new();
-    for h in &spec.http.headers {
+    for h in &sent.headers {
         let name = h.name.to_ascii_lowercase();
         match name.as_str() {
             "host" => authority.clone_from(&h.value),
@@ -147,14 +149,14 @@ fn request(spec: &Spec, clock: Clock) -> Result<Vec<u8>, String> {
 /// The TLS handshake, with ALPN `h2`: a server that does not choose it does not speak
 /// gRPC. The certificate's name is `--servername`'s, else the target's host.
 #[cfg(feature = "tls")]
-fn secure(io: &mut Bounded, spec: &Spec, peer: &str) -> Result<Result<(), Failure>, ureq::Error> {
-    use crate::target::Host;
+fn secure(
+    io: &mut Bounded,
+    spec: &Spec,
+    tls: &Tls,
+    peer: &str,
+) -> Result<Result<(), Failure>, ureq::Error> {
+    use crate::protocol::target::Host;
     use rustls::pki_types::ServerName;
-    let Some(tls) = &spec.http.tls else {
-        return Ok(Err(Failure::Config(
-            "grpcs:// without TLS options".to_string(),
-        )));
-    };
     let config = match super::tls::h2_config(tls) {
         Ok(config) => config,
         Err(why) => return Ok(Err(Failure::Config(why))),
@@ -181,7 +183,7 @@ fn secure(io: &mut Bounded, spec: &Spec, peer: &str) -> Result<Result<(), Failur
 }
 
 #[cfg(not(feature = "tls"))]
-fn secure(_: &mut Bounded, _: &Spec, _: &str) -> Result<Result<(), Failure>, ureq::Error> {
+fn secure(_: &mut Bounded, _: &Spec, _: &Tls, _: &str) -> Result<Result<(), Failure>, ureq::Error> {
     // Target parsing refuses grpcs:// without the feature.
     Ok(Err(Failure::Config(
         "grpcs:// targets need the `tls` build".to_string(),

@@ -1,42 +1,31 @@
-//! The HTTP part of `-v`: the TLS handshake, the request sent, the response head and the
-//! start of the body. Server text is redacted as it is read; a `Set-Cookie` value is a
+//! The HTTP part of `-v`: the request sent, the response head and the start of the body. Server text is redacted as it is read; a `Set-Cookie` value is a
 //! credential and never shown.
 
 use ureq::http::Response;
 
-use super::Method;
 use super::header;
+use super::{Exchange, Method};
 use crate::judge::outcome::Body;
 use crate::net::Trace;
-use crate::protocol::Spec;
 use crate::sanitize::{REDACTED, Secrets};
 
-/// The TLS line, and the request if it went out (nothing was sent to a server never
-/// reached).
-pub(in crate::protocol) fn request(trace: &Trace, spec: &Spec) -> Vec<String> {
-    let mut lines = Vec::new();
-    if let Some(tls) = &spec.http.tls {
-        lines.push(format!(
-            "tls: handshake {}{}",
-            if trace.handshake { "done" } else { "not done" },
-            if tls.insecure {
-                "; certificate NOT verified (--insecure)"
-            } else {
-                "; certificate verified"
-            }
-        ));
+/// The request, if it went out (nothing was sent to a server never reached).
+pub(in crate::protocol) fn request(trace: &Trace, exchange: &Exchange) -> Vec<String> {
+    let Exchange {
+        spec,
+        request,
+        http,
+    } = *exchange;
+    if !trace.sent {
+        return Vec::new();
     }
-    let method = match spec.http.method {
+    let method = match http.method {
         Method::Get => "GET",
         Method::Head => "HEAD",
     };
-    // The request only if it went out: nothing was sent to a server never reached.
-    if !spec.target.is_http() || !trace.sent {
-        return lines;
-    }
-    let path = crate::target::hide_query_credentials(&spec.target.path);
-    lines.push(format!("> {method} {path} HTTP/1.1"));
-    for h in &spec.http.headers {
+    let path = crate::protocol::target::hide_query_credentials(&spec.target.path);
+    let mut lines = vec![format!("> {method} {path} HTTP/1.1")];
+    for h in &request.headers {
         lines.push(format!("> {}: {}", h.name, h.shown_value()));
     }
     lines

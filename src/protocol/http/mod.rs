@@ -10,23 +10,25 @@ use std::io::Read;
 use ureq::Agent;
 use ureq::http::Response;
 
-use super::Spec;
-use super::tls::Tls;
+use super::{Request, Spec};
 use crate::judge::checks::BODY_CAP;
 use crate::judge::outcome::{Answer, Body, Reply};
 use crate::judge::status::StatusSet;
 use crate::net::{self, Clock, SharedTrace};
-use header::Header;
 
-/// What only an HTTP exchange uses.
+/// What only an HTTP exchange uses (its headers and TLS are the [`Request`]'s).
 #[derive(Clone, Default)]
 pub struct HttpSpec {
-    pub headers: Vec<Header>,
     pub method: Method,
-    /// TLS for an `https://` target.
-    pub tls: Option<Tls>,
     /// A body check's statuses: the body is read when the status is one of them.
     pub body_if: Option<StatusSet>,
+}
+
+/// An HTTP target's settings: the target's, its request's and HTTP's own.
+pub(super) struct Exchange<'a> {
+    pub spec: &'a Spec,
+    pub request: &'a Request,
+    pub http: &'a HttpSpec,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -38,20 +40,20 @@ pub enum Method {
 
 /// The HTTP exchange, and what of the body the checks or `--verbose` need.
 pub(super) fn request(
-    spec: &Spec,
+    exchange: &Exchange,
     clock: Clock,
     trace: &SharedTrace,
     details: &mut Vec<String>,
     reading_body: &mut bool,
 ) -> Result<Answer, ureq::Error> {
+    let Exchange { spec, http, .. } = *exchange;
     let verbose = spec.verbose;
-    let agent = agent(spec, clock, trace);
-    send(spec, &agent).and_then(|response| {
+    let agent = agent(exchange, clock, trace);
+    send(exchange, &agent).and_then(|response| {
         let status = response.status().as_u16();
         if verbose {
             details.extend(lines::head(&response, &spec.secrets));
         }
-        let http = &spec.http;
         let wanted = if http.body_if.as_ref().is_some_and(|s| s.accepts(status)) {
             BODY_CAP
         } else if verbose && http.method == Method::Get {
@@ -83,7 +85,8 @@ pub(super) fn request(
 /// How much body `--verbose` shows when no check needs the body.
 const PEEK: usize = 1024;
 
-fn agent(spec: &Spec, clock: Clock, trace: &SharedTrace) -> Agent {
+fn agent(exchange: &Exchange, clock: Clock, trace: &SharedTrace) -> Agent {
+    let spec = exchange.spec;
     let config = Agent::config_builder()
         // Every status is an answer to judge, and a redirect is judged, never followed.
         .http_status_as_error(false)
@@ -99,7 +102,7 @@ fn agent(spec: &Spec, clock: Clock, trace: &SharedTrace) -> Agent {
         .output_buffer_size(net::OUTPUT_BUFFER)
         .max_idle_connections(0);
     #[cfg(feature = "tls")]
-    let config = match &spec.http.tls {
+    let config = match &exchange.request.tls {
         Some(tls) => config.tls_config(tls.config.clone()),
         None => config,
     };
@@ -117,17 +120,23 @@ fn agent(spec: &Spec, clock: Clock, trace: &SharedTrace) -> Agent {
     Agent::with_parts(config, dialer, resolver)
 }
 
-fn send(spec: &Spec, agent: &Agent) -> Result<Response<ureq::Body>, ureq::Error> {
-    let servername = spec.http.tls.as_ref().and_then(|t| t.servername.as_deref());
+fn send(exchange: &Exchange, agent: &Agent) -> Result<Response<ureq::Body>, ureq::Error> {
+    let Exchange {
+        spec,
+        request,
+        http,
+    } = *exchange;
+    let servername = request.tls.as_ref().and_then(|t| t.servername.as_deref());
     let url = match servername {
-        Some(name) if spec.target.is_tls() => spec.target.url_for(name),
-        _ => spec.target.url(),
+        Some(name) => spec.target.url_for(name),
+        None => spec.target.url(),
     };
-    let mut request = match spec.http.method {
+    let headers = &request.headers;
+    let mut request = match http.method {
         Method::Get => agent.get(&url),
         Method::Head => agent.head(&url),
     };
-    for h in &spec.http.headers {
+    for h in headers {
         request = request.header(&h.name, &h.value);
     }
     request.header("Connection", "close").call()

@@ -1,58 +1,10 @@
-//! The target URL: what a TARGET argument, `HEALTHPROBE_URL` or the defaults name.
+//! The target URL: what a TARGET argument, `HEALTHPROBE_URL` or the defaults name, read
+//! against the rows of [`super::SCHEMES`].
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::judge::outcome::Said;
+use super::scheme::{Scheme, Speak};
 pub use crate::net::Host;
-use crate::net::{Bounded, Unread};
-use crate::sanitize::Secrets;
-
-/// How a scheme is spoken, as a row of the protocol table (`crate::protocol::SCHEMES`)
-/// says.
-#[derive(Debug)]
-pub enum Speak {
-    /// HTTP through ureq; `tls` for `https://` (the `tls` build).
-    Http { tls: bool },
-    /// Nothing at all: healthy when a TCP connection is accepted.
-    Connect,
-    /// The gRPC health service (`grpc.health.v1.Health/Check`) over HTTP/2; `tls` for
-    /// `grpcs://` (the `tls` build). The URL's path names the service asked about.
-    Grpc { tls: bool },
-    /// A server's own first bytes (`protocol`, as reports name it), judged by `check`.
-    Reply {
-        protocol: &'static str,
-        check: Check,
-    },
-}
-
-/// A protocol's check: its first bytes on the bounded reader, and the reply judged. Server
-/// text in the judgement is redacted of the secrets.
-pub type Check = fn(&mut Bounded, &Secrets) -> Result<Said, Unread>;
-
-/// A row of the protocol table: the URL schemes, the port a URL without one means (`None`:
-/// a port must be given), and how it is spoken.
-#[derive(Debug)]
-pub struct Scheme {
-    /// The first is the one shown.
-    pub names: &'static [&'static str],
-    pub port: Option<u16>,
-    pub speak: Speak,
-}
-
-impl Scheme {
-    pub(crate) fn name(&self) -> &'static str {
-        self.names[0]
-    }
-}
-
-/// Rows are told apart by their names.
-impl PartialEq for Scheme {
-    fn eq(&self, other: &Scheme) -> bool {
-        self.name() == other.name()
-    }
-}
-
-impl Eq for Scheme {}
 
 /// A target, validated: its scheme's row, host, port and path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,20 +48,22 @@ impl Target {
         };
         let asked = scheme.to_ascii_lowercase();
         let Some(scheme) = schemes.iter().find(|s| s.names.contains(&asked.as_str())) else {
-            if asked == "https" || asked == "grpcs" {
-                return Err(format!(
-                    "{:?}: {asked}:// targets need a build with the `tls` feature \
-                     (cargo build --release --features tls, or the -tls artifact)",
-                    shorten(text)
-                ));
-            }
-            let names: Vec<String> = schemes.iter().map(|s| format!("{}://", s.name())).collect();
+            let names: Vec<String> = (schemes.iter().filter(|s| s.available()))
+                .map(|s| format!("{}://", s.name()))
+                .collect();
             return Err(format!(
                 "{:?}: only {} URLs are supported",
                 shorten(text),
                 names.join(", ")
             ));
         };
+        if !scheme.available() {
+            return Err(format!(
+                "{:?}: {asked}:// targets need a build with the `tls` feature \
+                 (cargo build --release --features tls, or the -tls artifact)",
+                shorten(text)
+            ));
+        }
         // Userinfo, however it is spelt. A password may hold `/`, `?`, `#` or `:` (a
         // generated one pasted from a DATABASE_URL often does), which would end the
         // authority early and put the password's tail in a port, a host or a path that
@@ -129,26 +83,17 @@ impl Target {
         };
         let name = scheme.name();
         let explicit_port = port.is_some();
-        // Only HTTP has a path, and gRPC a service name; elsewhere a database name or
-        // options would suggest a login, which these checks never make.
-        let after = match scheme.speak {
-            Speak::Grpc { .. } => "[/SERVICE]",
-            _ => ", nothing after it",
-        };
-        let (port, shape) = match (port.or(scheme.port), scheme.port) {
-            (Some(port), Some(_)) => (port, format!("{name}://HOST[:PORT]{after}")),
-            (Some(port), None) => (port, format!("{name}://HOST:PORT{after}")),
-            (None, _) => (0, format!("{name}://HOST:PORT{after}")),
-        };
-        let path_fits = match scheme.speak {
-            Speak::Http { .. } => true,
-            Speak::Grpc { .. } => is_service(&path),
-            _ => path == "/",
+        let port = port.or(scheme.port).unwrap_or(0);
+        let (path_fits, after) = match scheme.speak {
+            Speak::Http { .. } => (true, ""),
+            Speak::Grpc { .. } => (is_service(&path), ""),
+            Speak::Connect | Speak::Reply { .. } => (path == "/", ", nothing after it"),
         };
         if port == 0 || !path_fits {
             return Err(format!(
-                "{:?}: {name}:// targets are written {shape}",
-                shorten(text)
+                "{:?}: {name}:// targets are written {}{after}",
+                shorten(text),
+                scheme.shape()
             ));
         }
         Ok(Target {
@@ -162,10 +107,7 @@ impl Target {
 
     /// Whether TLS is spoken (`https://`, `grpcs://`): TLS options apply to these only.
     pub fn is_tls(&self) -> bool {
-        matches!(
-            self.scheme.speak,
-            Speak::Http { tls: true } | Speak::Grpc { tls: true }
-        )
+        self.scheme.is_tls()
     }
 
     /// Whether HTTP/1.1 is spoken: the options about its response apply to these only.
