@@ -8,30 +8,17 @@ use std::process::Command;
 
 use support::{BIN, Server, run, run_command, run_env};
 
+/// `--help`'s contract around the tables: the options and the schemes are walked row by
+/// row in `every_row_of_the_option_table_is_parsed_documented_and_checked` and
+/// `help_lists_every_scheme_with_its_default_port`.
 #[test]
-fn help_lists_every_option_variable_and_exit_code() {
+fn help_lists_the_exit_codes_and_the_variables_of_no_option() {
     for flag in ["-h", "--help"] {
         let run = run(&[flag]);
         assert_eq!(run.code, Some(0));
         for needle in [
-            "--ready",
-            "--timeout",
-            "--status",
-            "--body",
-            "--json",
-            "--header",
-            "--secret-header",
-            "--method",
-            "--quiet",
-            "--verbose",
-            "--format",
-            "--version",
             "PORT",
             "HEALTHPROBE_URL",
-            "HEALTHPROBE_TIMEOUT",
-            "HEALTHPROBE_STATUS",
-            "HEALTHPROBE_BODY",
-            "HEALTHPROBE_FORMAT",
             "healthy",
             "unhealthy",
             "unreachable",
@@ -51,6 +38,33 @@ fn help_lists_every_option_variable_and_exit_code() {
             run.stdout.contains("1m30s"),
             "help shows the duration forms"
         );
+    }
+}
+
+/// `--help`'s TARGET section is the protocol table's: every scheme this build speaks,
+/// with its aliases and default port, and the URL shape its errors name.
+#[test]
+fn help_lists_every_scheme_with_its_default_port() {
+    let help = run(&["--help"]).stdout;
+    for scheme in healthprobe::protocol::SCHEMES {
+        let shape = scheme.shape();
+        let line = help
+            .lines()
+            .position(|l| l.trim_start().starts_with(&format!("{shape} ")) || l.trim() == shape)
+            .unwrap_or_else(|| panic!("help lacks {shape}"));
+        // The notes close the row's last line.
+        let row: String = help
+            .lines()
+            .skip(line)
+            .take(4)
+            .collect::<Vec<_>>()
+            .join("\n");
+        if let Some(port) = scheme.port {
+            assert!(row.contains(&format!("default port {port}")), "{row}");
+        }
+        for alias in &scheme.names[1..] {
+            assert!(row.contains(&format!("also {alias}://")), "{row}");
+        }
     }
 }
 

@@ -82,7 +82,10 @@ fn every_scheme_is_fuzzed_and_tested_against_a_real_server() {
             Some(target) => {
                 assert!(targets.contains(&target), "{name}:// has no fuzz target");
                 let corpus = inputs(&root.join("fuzz/corpus").join(target));
-                assert!(!corpus.is_empty(), "{name}://: fuzz/corpus/{target} is empty");
+                assert!(
+                    !corpus.is_empty(),
+                    "{name}://: fuzz/corpus/{target} is empty"
+                );
             }
             None => assert!(matches!(scheme.speak, Speak::Connect), "{name}://"),
         }

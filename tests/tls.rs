@@ -58,15 +58,21 @@ fn verbose_tells_tls_only_of_tls_targets() {
     let postgres = format!("postgres://127.0.0.1:{}", support::refused_port());
     let run = probe(&["-v", "--cacert", &ca, &https, &refused, &postgres], &[]);
     run.expect("unreachable")
-        .says(&format!("[{https}] tls: handshake done; certificate verified"))
+        .says(&format!(
+            "[{https}] tls: handshake done; certificate verified"
+        ))
         .says(&format!("[{refused}] tls: handshake not done\n"));
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert!(
-        !lines.iter().any(|l| l.contains(&format!("[{postgres}] tls"))),
+        !lines
+            .iter()
+            .any(|l| l.contains(&format!("[{postgres}] tls"))),
         "{run:#?}"
     );
     assert!(
-        !lines.iter().any(|l| l.contains(&format!("[{refused}]")) && l.contains("certificate")),
+        !lines
+            .iter()
+            .any(|l| l.contains(&format!("[{refused}]")) && l.contains("certificate")),
         "{run:#?}"
     );
 }

@@ -26,9 +26,11 @@ pub struct Flag {
     pub value: &'static str,
     /// Whether it is given once per value (repeatable).
     pub repeats: bool,
-    /// `--help`'s words for it, its default included (a `\n` continues under the same
-    /// column).
+    /// `--help`'s words for it (a `\n` continues under the same column).
     pub help: &'static str,
+    /// The value it has when given neither by flag nor by variable, read as a given one
+    /// is; `--help` and the README state it.
+    pub default: Option<&'static str>,
     pub applies: For,
 }
 
@@ -79,6 +81,7 @@ const fn flag(names: &'static str, value: &'static str, help: &'static str) -> F
         value,
         repeats: false,
         help,
+        default: None,
         applies: For::Any,
     }
 }
@@ -89,20 +92,22 @@ pub static READY: Flag = flag(
     "probe /health/ready instead of /health (default target only)",
 );
 pub static TIMEOUT: Flag = Flag {
+    default: Some("3s"),
     variable: Some("HEALTHPROBE_TIMEOUT"),
     ..flag(
         "-t, --timeout",
         "DURATION",
-        "overall deadline, e.g. 500ms, 2s, 2.5s, 1m30s; default 3s",
+        "overall deadline, e.g. 500ms, 2s, 2.5s, 1m30s",
     )
 };
 pub static STATUS: Flag = Flag {
+    default: Some("200-399"),
     variable: Some("HEALTHPROBE_STATUS"),
     applies: For::Http,
     ..flag(
         "--status",
         "LIST",
-        "accepted codes, e.g. 200 or 200-299,304 or 2xx,3xx; default 200-399",
+        "accepted codes, e.g. 200 or 200-299,304 or 2xx,3xx",
     )
 };
 pub static BODY: Flag = Flag {
@@ -139,8 +144,9 @@ pub static SECRET_HEADER: Flag = Flag {
     )
 };
 pub static METHOD: Flag = Flag {
+    default: Some("GET"),
     applies: For::Http,
-    ..flag("--method", "GET|HEAD", "request method; default GET")
+    ..flag("--method", "GET|HEAD", "request method")
 };
 pub static QUIET: Flag = Flag {
     ..flag("-q, --quiet", "", "print nothing when healthy")
@@ -153,8 +159,9 @@ pub static VERBOSE: Flag = Flag {
     )
 };
 pub static FORMAT: Flag = Flag {
+    default: Some("text"),
     variable: Some("HEALTHPROBE_FORMAT"),
-    ..flag("--format", "text|json", "report format; default text")
+    ..flag("--format", "text|json", "report format")
 };
 pub static UNIX_SOCKET: Flag = Flag {
     variable: Some("HEALTHPROBE_UNIX_SOCKET"),
@@ -175,19 +182,17 @@ pub static WAIT: Flag = Flag {
     )
 };
 pub static INTERVAL: Flag = Flag {
+    default: Some("1s"),
     variable: Some("HEALTHPROBE_INTERVAL"),
-    ..flag(
-        "--interval",
-        "DURATION",
-        "between --wait attempts; default 1s",
-    )
+    ..flag("--interval", "DURATION", "between --wait attempts")
 };
 pub static SUCCESS_THRESHOLD: Flag = Flag {
+    default: Some("1"),
     variable: Some("HEALTHPROBE_SUCCESS_THRESHOLD"),
     ..flag(
         "--success-threshold",
         "N",
-        "with --wait: healthy only after N healthy attempts in a row; default 1",
+        "with --wait: healthy only after N healthy attempts in a row",
     )
 };
 pub static HELP: Flag = Flag {
@@ -264,6 +269,8 @@ pub static FLAGS: &[&Flag] = &[
 pub const URL_VARIABLE: &str = "HEALTHPROBE_URL";
 /// The app's own port, for the default and path targets.
 pub const PORT_VARIABLE: &str = "PORT";
+/// That port when `PORT` is not set: Node's (and Express's examples') usual 3000.
+pub const DEFAULT_PORT: u16 = 3000;
 
 /// The environment variables healthprobe reads, as the starts of `NAME=value` entries: the
 /// process keeps only these (`sys::process::variables`). `PATH` is read only to find a

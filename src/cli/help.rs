@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::flags::{FLAGS, Flag, For};
+use super::flags::{DEFAULT_PORT, FLAGS, Flag, For};
 use crate::protocol::SCHEMES;
 use crate::protocol::scheme::HELP_COLUMN as COLUMN;
 
@@ -31,9 +31,10 @@ const TARGET_TAIL: &str =
     Several TARGETs are probed at once; healthy only when all are.
 ";
 
+/// After the options; `{port}` is the app's default port.
 const TAIL: &str = "
 ENVIRONMENT:
-    PORT                      the app's port, for the default and path targets [default 3000]
+    PORT                      the app's port, for the default and path targets [default {port}]
     HEALTHPROBE_URL and the variables named with each option above.
     Variables Kubernetes and Docker links make for a service named healthprobe* are ignored.
     Proxy variables (HTTP_PROXY, NO_PROXY, ...) are ignored: the probe talks to its target directly.
@@ -89,7 +90,7 @@ pub fn text() -> String {
         .iter()
         .filter(|f| f.applies == For::Tls)
         .for_each(|f| line(&mut out, f));
-    out.push_str(TAIL);
+    out.push_str(&TAIL.replace("{port}", &DEFAULT_PORT.to_string()));
     out
 }
 
@@ -109,7 +110,10 @@ fn line(out: &mut String, flag: &Flag) {
         (None, _) => String::new(),
     };
     let indent = " ".repeat(COLUMN);
-    let help = flag.help.replace('\n', &format!("\n{indent}"));
+    let mut help = flag.help.replace('\n', &format!("\n{indent}"));
+    if let Some(default) = flag.default {
+        let _ = write!(help, "; default {default}");
+    }
     let pad = COLUMN.max(usage.len() + 2);
     let _ = writeln!(out, "{usage:<pad$}{help}{bracket}");
 }

@@ -7,7 +7,6 @@ pub mod help;
 mod suggest;
 
 use std::ffi::{OsStr, OsString};
-use std::time::Duration;
 
 use pico_args::Arguments;
 
@@ -41,13 +40,6 @@ pub struct Rejected {
     pub exec: bool,
 }
 
-/// Safely under Docker's usual 5 s HEALTHCHECK timeout, so that Docker records our reason
-/// rather than "Health check exceeded timeout".
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
-/// Between attempts of `--wait`.
-const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
-const DEFAULT_PORT: u16 = 3000;
-
 /// Reads the arguments (without the program name) and the environment: `env` looks a
 /// variable up, `names` are the names of the `HEALTHPROBE_*` variables set.
 pub fn parse(
@@ -64,16 +56,15 @@ pub fn parse(
     };
     let mut cli = Cli::new(args);
     // The format comes first, so that every later error is reported in it.
-    let format = match cli.option(env, &flags::FORMAT) {
-        Ok(None) => Format::Text,
-        Ok(Some(f)) => match f.value.as_str() {
-            "text" => Format::Text,
-            "json" => Format::Json,
-            other => {
-                let reason = format!("{}: {:?} is not text or json", f.from, short(other));
-                return Err(reject(reason, Format::Text));
-            }
-        },
+    let format = cli.value(env, &flags::FORMAT).and_then(|f| {
+        f.read(|value| match value {
+            "text" => Ok(Format::Text),
+            "json" => Ok(Format::Json),
+            other => Err(format!("{:?} is not text or json", short(other))),
+        })
+    });
+    let format = match format {
+        Ok(format) => format,
         Err(reason) => return Err(reject(reason, Format::Text)),
     };
     if cli.flag(&flags::HELP) {
@@ -147,14 +138,8 @@ fn plan(
         (false, true) => Verbosity::Verbose,
         (false, false) => Verbosity::Normal,
     };
-    let timeout = match cli.option(env, &flags::TIMEOUT)? {
-        Some(given) => given.read(duration::parse)?,
-        None => DEFAULT_TIMEOUT,
-    };
-    let status = match cli.option(env, &flags::STATUS)? {
-        Some(given) => given.read(StatusSet::parse)?,
-        None => StatusSet::default(),
-    };
+    let timeout = cli.value(env, &flags::TIMEOUT)?.read(duration::parse)?;
+    let status = cli.value(env, &flags::STATUS)?.read(StatusSet::parse)?;
     let contains = cli
         .option(env, &flags::BODY)?
         .map(|given| {
@@ -185,12 +170,11 @@ fn plan(
     for text in secret_headers {
         headers.push(Header::parse_secret(&text).map_err(|e| format!("--secret-header: {e}"))?);
     }
-    let method = match cli.option(env, &flags::METHOD)?.map(|given| given.value) {
-        None => Method::Get,
-        Some(m) if m.eq_ignore_ascii_case("GET") => Method::Get,
-        Some(m) if m.eq_ignore_ascii_case("HEAD") => Method::Head,
-        Some(m) => return Err(format!("--method: {:?} is not GET or HEAD", short(&m))),
-    };
+    let method = cli.value(env, &flags::METHOD)?.read(|m| match m {
+        m if m.eq_ignore_ascii_case("GET") => Ok(Method::Get),
+        m if m.eq_ignore_ascii_case("HEAD") => Ok(Method::Head),
+        m => Err(format!("{:?} is not GET or HEAD", short(m))),
+    })?;
     let checks = Checks {
         status,
         contains,
@@ -203,24 +187,19 @@ fn plan(
         .option(env, &flags::WAIT)?
         .map(|given| given.read(duration::parse))
         .transpose()?;
-    let interval = match cli.option(env, &flags::INTERVAL)? {
-        Some(given) if wait.is_some() => given.read(duration::parse)?,
-        Some(given) => return Err(format!("{} goes with --wait", given.from)),
-        None => DEFAULT_INTERVAL,
-    };
-    let success_threshold = match cli.option(env, &flags::SUCCESS_THRESHOLD)? {
-        Some(given) => {
-            let n = given.read(|text| match text.parse::<u32>() {
-                Ok(n) if (1..=1000).contains(&n) => Ok(n),
-                _ => Err(format!("{:?} is not a count from 1 to 1000", short(text))),
-            })?;
-            if n > 1 && wait.is_none() {
-                return Err(format!("{} goes with --wait", given.from));
-            }
-            n
-        }
-        None => 1,
-    };
+    let interval = cli.value(env, &flags::INTERVAL)?;
+    if wait.is_none() && interval.given {
+        return Err(format!("{} goes with --wait", interval.from));
+    }
+    let interval = interval.read(duration::parse)?;
+    let success_threshold = cli.value(env, &flags::SUCCESS_THRESHOLD)?;
+    let n = success_threshold.read(|text| match text.parse::<u32>() {
+        Ok(n) if (1..=1000).contains(&n) => Ok(n),
+        _ => Err(format!("{:?} is not a count from 1 to 1000", short(text))),
+    })?;
+    if n > 1 && wait.is_none() {
+        return Err(format!("{} goes with --wait", success_threshold.from));
+    }
     let mut text = |flag| -> Result<Option<String>, String> {
         Ok(cli.option(env, flag)?.map(|given| given.value))
     };
@@ -260,7 +239,7 @@ fn plan(
         http: HttpSpec { method, body_if },
         wait,
         interval,
-        success_threshold,
+        success_threshold: n,
         format,
         verbosity,
         exec: command,
@@ -302,6 +281,8 @@ fn applies(given: &[&'static Flag], targets: &[Target]) -> Result<(), String> {
 struct Given {
     value: String,
     from: &'static str,
+    /// Whether the user gave it: `false` for the row's default.
+    given: bool,
 }
 
 impl Given {
@@ -339,6 +320,10 @@ struct Cli {
     named: Option<Vec<String>>,
     /// The options given, by flag or variable, for the rule of which targets they are for.
     given: Vec<&'static Flag>,
+    /// Every option asked about: in the unit tests, the free arguments are handed back
+    /// only once every row of the table has been read.
+    #[cfg(test)]
+    asked: Vec<&'static str>,
 }
 
 impl Cli {
@@ -355,11 +340,16 @@ impl Cli {
             args: Arguments::from_vec(args),
             named,
             given: Vec::new(),
+            #[cfg(test)]
+            asked: Vec::new(),
         }
     }
 
-    /// Whether no argument names `flag`: then pico-args need not be asked.
-    fn absent(&self, flag: &Flag) -> bool {
+    /// Whether no argument names `flag`: then pico-args need not be asked. Every read of
+    /// an option starts here.
+    fn absent(&mut self, flag: &'static Flag) -> bool {
+        #[cfg(test)]
+        self.asked.push(flag.long());
         self.named
             .as_ref()
             .is_some_and(|named| !named.iter().any(|n| flag.is(n)))
@@ -415,14 +405,35 @@ impl Cli {
             (Some(value), _) => Some(Given {
                 value,
                 from: flag.long(),
+                given: true,
             }),
-            (None, Some(name)) => variable(env, name)?.map(|value| Given { value, from: name }),
+            (None, Some(name)) => variable(env, name)?.map(|value| Given {
+                value,
+                from: name,
+                given: true,
+            }),
             (None, None) => None,
         };
         if given.is_some() {
             self.given.push(flag);
         }
         Ok(given)
+    }
+
+    /// A single-valued option with a default: the flag, else its variable, else the
+    /// row's default, read like a given value.
+    fn value(
+        &mut self,
+        env: &dyn Fn(&str) -> Option<OsString>,
+        flag: &'static Flag,
+    ) -> Result<Given, String> {
+        let default = flag.default.map(|value| Given {
+            value: value.to_string(),
+            from: flag.long(),
+            given: false,
+        });
+        let given = self.option(env, flag)?.or(default);
+        given.ok_or_else(|| format!("{}: no value and no default", flag.long()))
     }
 
     /// A repeatable option.
@@ -445,6 +456,14 @@ impl Cli {
     /// The free arguments, once every option has been taken (pico-args hands them back
     /// only then): the TARGETs. Anything that looks like an option is repeated or unknown.
     fn free_targets(self) -> Result<Vec<String>, String> {
+        #[cfg(test)]
+        for flag in FLAGS {
+            assert!(
+                self.asked.contains(&flag.long()),
+                "{} is never read",
+                flag.long()
+            );
+        }
         let mut targets = Vec::new();
         for arg in self.args.finish() {
             let arg = utf8(&arg, "TARGET")?;
@@ -516,10 +535,10 @@ fn resolve_targets(
     let port = if texts.iter().any(|t| t.starts_with('/')) {
         match variable(env, flags::PORT_VARIABLE)? {
             Some(p) => target::parse_port(&p).map_err(|e| format!("PORT: {e}"))?,
-            None => DEFAULT_PORT,
+            None => flags::DEFAULT_PORT,
         }
     } else {
-        DEFAULT_PORT
+        flags::DEFAULT_PORT
     };
     texts
         .iter()
@@ -624,6 +643,21 @@ fn short(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `plan` reads every row of the option table: a row added but never read would be
+    /// accepted and do nothing (`free_targets` asserts it in the unit tests).
+    #[test]
+    fn plan_reads_every_row_of_the_table() {
+        let none = |_: &str| None;
+        assert!(matches!(
+            parse(Vec::new(), &none, &[]),
+            Ok(Command::Probe(_))
+        ));
+        let args = ["--wait", "1s", "-t", "1s", "/health"]
+            .map(OsString::from)
+            .to_vec();
+        assert!(matches!(parse(args, &none, &[]), Ok(Command::Probe(_))));
+    }
 
     /// No variable of ours may ever have a service-link shape: it would be ignored.
     #[test]

@@ -11,7 +11,7 @@ use crate::sanitize::{Secrets, excerpt, printable};
 pub const BODY_CAP: usize = 64 * 1024;
 
 /// Everything a response is judged by.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Checks {
     pub status: StatusSet,
     /// The body must contain this text (`--body`).
@@ -128,8 +128,9 @@ mod tests {
 
     fn checks(json: &[&str]) -> Checks {
         Checks {
+            status: StatusSet::parse("200").unwrap(),
+            contains: None,
             json: json.iter().map(|c| JsonCheck::parse(c).unwrap()).collect(),
-            ..Checks::default()
         }
     }
 
