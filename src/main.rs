@@ -1,74 +1,27 @@
 //! `healthprobe`: parse, probe, report, exit (or, with `-- COMMAND`, become it).
 //!
 //! The process starts at C's `main` rather than std's, for the reasons in
-//! `healthprobe::sys::process`.
+//! `healthprobe::sys::process`; that entry and the allocator are `sys`'s, as all the
+//! crate's `unsafe` code is.
 #![no_main]
+#![deny(unsafe_code)]
 
-use std::ffi::{OsString, c_char, c_int};
-use std::path::PathBuf;
+use std::ffi::{OsString, c_int};
 
 use healthprobe::cli::{self, Command, flags};
 use healthprobe::exec;
 use healthprobe::judge::verdict::{Category, Verdict};
 use healthprobe::probe;
 use healthprobe::report::{self, Format, Verbosity};
-use healthprobe::sys::{arena::Arena, process};
+use healthprobe::sys::process::{self, Then, Variables};
 
-/// See `healthprobe::sys::arena`: no system call per allocation, fewer pages touched. The
-/// section name lets `link/arena.ld` place it after every other static.
-#[global_allocator]
-#[unsafe(link_section = ".bss.~arena")]
-static ALLOCATOR: Arena = Arena::new();
+healthprobe::entry!(run, flags::VARIABLES);
 
-#[unsafe(no_mangle)]
-extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const c_char) -> c_int {
-    process::ignore_sigpipe();
-    process::report_allocation_failures();
-    process::open_standard_descriptors();
-    // SAFETY: these are the arguments and the environment the C runtime passed to this
-    // very `main`, and no other thread runs yet.
-    let (argv, variables) = unsafe {
-        let kept = (
-            process::args(argc, argv),
-            process::variables(envp, flags::VARIABLES),
-        );
-        process::clear_environment();
-        kept
-    };
-    let (code, then) = run(argv, &variables);
-    let Some(Become {
-        path,
-        command,
-        format,
-    }) = then
-    else {
-        process::exit(code)
-    };
-    // SAFETY: `envp` is the environment the C runtime passed to this very `main`: its
-    // array and strings live for the whole process (`clear_environment` replaced only
-    // `environ`, the pointer libc searches).
-    let error = unsafe { process::exec(&path, &command, envp) };
-    // Rare, since `exec::find` found it runnable (a foreign binary, E2BIG): the healthy
-    // report is out already, so this one follows it.
-    let failed = exec::failed(&path, &error);
-    let verdict = Verdict::config_error(failed.reason);
-    report::write_after(&verdict, format);
-    process::exit(failed.code)
-}
-
-/// What the process becomes once healthy (`-- COMMAND`): the file found, the command
-/// line, and the report format for a failure.
-struct Become {
-    path: PathBuf,
-    command: Vec<OsString>,
-    format: Format,
-}
-
-fn run(argv: Vec<OsString>, variables: &process::Variables) -> (c_int, Option<Become>) {
+fn run(argv: Vec<OsString>, variables: &Variables) -> Then {
     let env = |name: &str| variables.get(name);
     let (text, code, then) = match cli::parse(argv, &env, &variables.names()) {
-        Ok(Command::Help(help)) => return (print(&help), None),
-        Ok(Command::Version) => return (print(&cli::help::version()), None),
+        Ok(Command::Help(help)) => return Then::Exit(print(&help)),
+        Ok(Command::Version) => return Then::Exit(print(&cli::help::version())),
         Ok(Command::Probe(plan)) => {
             process::report_in_json(plan.format == Format::Json);
             if let Some(command) = &plan.exec {
@@ -82,7 +35,7 @@ fn run(argv: Vec<OsString>, variables: &process::Variables) -> (c_int, Option<Be
                     let verdict = Verdict::config_error(unstartable.reason);
                     let text = report::render(&verdict, plan.format, Verbosity::Normal);
                     report::write(&text);
-                    return (unstartable.code, None);
+                    return Then::Exit(unstartable.code);
                 }
             }
             let verdict = probe::run(&plan);
@@ -92,11 +45,7 @@ fn run(argv: Vec<OsString>, variables: &process::Variables) -> (c_int, Option<Be
                 (Some(command), Category::Healthy) => {
                     match exec::find(&command[0], env("PATH").as_deref()) {
                         Ok(path) => {
-                            then = Some(Become {
-                                path,
-                                command,
-                                format: plan.format,
-                            });
+                            then = Some(become_command(path, command, plan.format));
                             verdict
                         }
                         Err(unstartable) => {
@@ -124,7 +73,24 @@ fn run(argv: Vec<OsString>, variables: &process::Variables) -> (c_int, Option<Be
         process::default_termination();
     }
     report::write(&text);
-    (code, then)
+    then.unwrap_or(Then::Exit(code))
+}
+
+/// Becoming the command found at `path`, once healthy; should `execve` refuse it (rare,
+/// since `exec::find` found it runnable: a foreign binary, E2BIG), the healthy report is
+/// out already, so this one follows it.
+fn become_command(path: std::path::PathBuf, command: Vec<OsString>, format: Format) -> Then {
+    let named = path.clone();
+    let failed = Box::new(move |error: &std::io::Error| {
+        let failed = exec::failed(&named, error);
+        report::write_after(&Verdict::config_error(failed.reason), format);
+        failed.code
+    });
+    Then::Become {
+        path,
+        command,
+        failed,
+    }
 }
 
 fn print(text: &str) -> c_int {

@@ -64,7 +64,7 @@ static STOP_HANDLED: AtomicU32 = AtomicU32::new(0);
 /// # Safety
 /// `argc` and `argv` must be those the C runtime passed to `main`: `argv` holds `argc`
 /// pointers to NUL-terminated strings that live for the whole process.
-pub unsafe fn args(argc: c_int, argv: *const *const c_char) -> Vec<OsString> {
+unsafe fn args(argc: c_int, argv: *const *const c_char) -> Vec<OsString> {
     let count = usize::try_from(argc).unwrap_or(0);
     (1..count)
         .map(|i| {
@@ -88,7 +88,7 @@ pub unsafe fn args(argc: c_int, argv: *const *const c_char) -> Vec<OsString> {
 /// `envp` must be the environment the C runtime passed to `main`: a null-terminated array
 /// of NUL-terminated strings that live for the whole process (the probe never calls
 /// `setenv`, and even that would not free them); and no prefix in `kept` holds a NUL.
-pub unsafe fn variables(envp: *const *const c_char, kept: &[&str]) -> Variables {
+unsafe fn variables(envp: *const *const c_char, kept: &[&str]) -> Variables {
     let mut found = Vec::new();
     for i in 0.. {
         // SAFETY: the array is null-terminated and `i` stops at the null (see above).
@@ -126,7 +126,7 @@ pub unsafe fn variables(envp: *const *const c_char, kept: &[&str]) -> Variables 
 ///
 /// # Safety
 /// No other thread may be running (nothing reads `environ` while it is written).
-pub unsafe fn clear_environment() {
+unsafe fn clear_environment() {
     /// An empty environment: the terminating null alone.
     static EMPTY: [usize; 1] = [0];
     // SAFETY: single-threaded (see above); EMPTY is a null-terminated array of pointers
@@ -266,7 +266,7 @@ pub fn out_of_memory() -> ! {
 /// with std's "memory allocation of 64 bytes failed" and an abort (exit 134, no verdict).
 /// The arena itself never fails (`arena::or_exit`). Needs std's unstable hook, so only
 /// where the toolchain is a nightly (build.rs): a stable build still aborts there.
-pub fn report_allocation_failures() {
+fn report_allocation_failures() {
     #[cfg(alloc_error_hook)]
     std::alloc::set_alloc_error_hook(|_| out_of_memory());
 }
@@ -338,7 +338,7 @@ pub fn exit_on_termination(before: String, after: String) {
 /// descriptor 1, and the report — or a signal's stop report — would be sent to the
 /// server instead of the runtime. One poll(2) tells which are closed (POLLNVAL); a new
 /// descriptor takes the lowest free number, so each one made fills the next closed one.
-pub fn open_standard_descriptors() {
+fn open_standard_descriptors() {
     #[repr(C)]
     struct PollFd {
         fd: c_int,
@@ -417,7 +417,7 @@ pub fn default_termination() {
 /// `envp` must be the environment the C runtime passed to `main`: a null-terminated
 /// array of NUL-terminated strings that live for the whole process. Other threads may
 /// run: `execve` ends them.
-pub unsafe fn exec(path: &Path, args: &[OsString], envp: *const *const c_char) -> std::io::Error {
+unsafe fn exec(path: &Path, args: &[OsString], envp: *const *const c_char) -> std::io::Error {
     let c_string = |bytes: &[u8]| std::ffi::CString::new(bytes.to_vec()).ok();
     let program = c_string(path.as_os_str().as_bytes());
     let argv: Option<Vec<std::ffi::CString>> =
@@ -439,4 +439,84 @@ pub unsafe fn exec(path: &Path, args: &[OsString], envp: *const *const c_char) -
     // NUL-terminated strings, both alive for the call; `envp` is the runtime's (above).
     unsafe { execve(program.as_ptr(), pointers.as_ptr(), envp) };
     std::io::Error::last_os_error()
+}
+
+/// What the process does once its run is decided: exit with a code, or become a command
+/// (`-- COMMAND`); should `execve` fail, `failed` reports why and gives the exit code.
+pub enum Then {
+    Exit(c_int),
+    Become {
+        path: std::path::PathBuf,
+        command: Vec<OsString>,
+        failed: Box<dyn FnOnce(&std::io::Error) -> c_int>,
+    },
+}
+
+/// The whole process from C's `main`: the start-up a probe needs (SIGPIPE ignored,
+/// allocation failures reported, the standard descriptors open), the arguments and the
+/// variables kept, the environment cleared, then `run`, and its exit or `execve`.
+///
+/// # Safety
+/// `argc`, `argv` and `envp` must be those the C runtime passed to `main` (see [`args`],
+/// [`variables`] and [`exec`]), and no other thread may run yet.
+pub unsafe fn start(
+    argc: c_int,
+    argv: *const *const c_char,
+    envp: *const *const c_char,
+    kept: &[&str],
+    run: fn(Vec<OsString>, &Variables) -> Then,
+) -> c_int {
+    ignore_sigpipe();
+    report_allocation_failures();
+    open_standard_descriptors();
+    // SAFETY: the caller passes the C runtime's own arguments and environment, with no
+    // other thread running.
+    let (argv, variables) = unsafe {
+        let kept = (args(argc, argv), variables(envp, kept));
+        clear_environment();
+        kept
+    };
+    match run(argv, &variables) {
+        Then::Exit(code) => exit(code),
+        Then::Become {
+            path,
+            command,
+            failed,
+        } => {
+            // SAFETY: `envp` is the runtime's environment (above): its array and strings
+            // live for the whole process (`clear_environment` replaced only `environ`,
+            // the pointer libc searches).
+            let error = unsafe { exec(&path, &command, envp) };
+            exit(failed(&error))
+        }
+    }
+}
+
+/// The binary's entry point and allocator, for `src/main.rs`: C's `main`, which hands the
+/// process to [`start`] with `run` and the variables `kept`, and the
+/// [`arena`](super::arena) as the global allocator, in the section `link/arena.ld` places
+/// after every other static. A macro, so that this `unsafe` stays in `sys/` while the
+/// symbols are the binary's own.
+#[macro_export]
+macro_rules! entry {
+    ($run:path, $kept:expr) => {
+        /// See `healthprobe::sys::arena`: no system call per allocation, fewer pages
+        /// touched.
+        #[global_allocator]
+        #[allow(unsafe_code)]
+        #[unsafe(link_section = ".bss.~arena")]
+        static ALLOCATOR: $crate::sys::arena::Arena = $crate::sys::arena::Arena::new();
+
+        #[allow(unsafe_code)]
+        #[unsafe(no_mangle)]
+        extern "C" fn main(
+            argc: ::std::ffi::c_int,
+            argv: *const *const ::std::ffi::c_char,
+            envp: *const *const ::std::ffi::c_char,
+        ) -> ::std::ffi::c_int {
+            // SAFETY: these are the arguments and the environment the C runtime passed to
+            // this very `main`, and no other thread runs yet.
+            unsafe { $crate::sys::process::start(argc, argv, envp, $kept, $run) }
+        }
+    };
 }
