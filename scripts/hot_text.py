@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Regenerates link/hot.ld: the order in which the linker lays out the code a probe runs.
 
-Why: a probe runs ~170 KiB of the binary's ~600 KiB of code, but that code was scattered,
+Why (figures of when this was written; docs/performance.md has today's): a probe ran
+~170 KiB of the binary's ~600 KiB of code, but that code was scattered,
 and Linux maps a binary's pages into a process in blocks around each page fault (64 KiB
 "fault-around" windows, or whole large folios). So a probe paged in nearly all of .text:
 ~550 KiB of its ~800 KiB peak RSS. Laid out together, the code it runs fits in three or

@@ -1,6 +1,6 @@
 //! The shipped artifact: a static binary that runs alone in an empty root, as any uid.
 
-mod support;
+use crate::support;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

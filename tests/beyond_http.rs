@@ -1,6 +1,6 @@
 //! `tcp://` targets and `--wait`, against real sockets.
 
-mod support;
+use crate::support;
 
 use std::net::TcpListener;
 use std::process::{Command, Stdio};

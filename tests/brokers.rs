@@ -3,7 +3,7 @@
 //! installs), and scripted servers for wrong protocols, silence, floods and declared
 //! lengths at and past the 4 KiB cap.
 
-mod support;
+use crate::support;
 
 use std::net::TcpStream;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! The command line and environment contract: help, version, and configuration errors.
 
-mod support;
+use crate::support;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;

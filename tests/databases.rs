@@ -4,7 +4,7 @@
 //! the states a real one cannot be held in (Redis LOADING, MySQL's error 1040), for
 //! wrong-protocol and silent peers.
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -5,7 +5,7 @@
 //! `docker.io`); no registry: every image is built `FROM scratch` from local files, the
 //! app being a static stand-in (`support/standin.c`) instead of a Node image.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

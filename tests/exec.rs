@@ -2,7 +2,7 @@
 //! COMMAND, proved on real processes (a C program that reports what it received), and
 //! `--success-threshold`.
 
-mod support;
+use crate::support;
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};

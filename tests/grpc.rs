@@ -5,7 +5,7 @@
 //! GOAWAY, resets, oversized frames, HPACK bombs, CONTINUATION floods, huge message
 //! lengths, silence, HTTP/1.1.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;

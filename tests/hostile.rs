@@ -4,7 +4,7 @@
 //! overrides from the server, and a wait whose failures never stop changing. Each ends
 //! in one verdict, in its format, within bounds.
 
-mod support;
+use crate::support;
 
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};

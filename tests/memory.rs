@@ -5,7 +5,7 @@
 //! machine's C compiler): it stops the child at exit with ptrace and reads VmHWM, the
 //! high-water mark of the exec'd image. The harness's own memory is never counted.
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 use std::process::Command;

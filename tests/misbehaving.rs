@@ -2,7 +2,7 @@
 //! network does, the probe ends by itself with 0 or 1 and its category word, no later
 //! than the deadline plus 100 ms, and prints at most 4096 bytes.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::thread::sleep;

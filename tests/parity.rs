@@ -1,7 +1,7 @@
 //! Parity with the Node one-liner healthprobe replaces: the same verdict wherever the Node
 //! probe gives one, and an exit inside the deadline where it hangs.
 
-mod support;
+use crate::support;
 
 use std::process::{Command, Stdio};
 use std::thread::sleep;

@@ -10,7 +10,7 @@
 //! amd64's and arm64's always; the other six with `HEALTHPROBE_ALL_PLATFORMS=1`, which
 //! the release workflow sets. Without it they are skipped, saying so.
 
-mod support;
+use crate::support;
 
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;

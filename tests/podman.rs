@@ -5,7 +5,7 @@
 //! image format by default, which has no HEALTHCHECK: the test proves the README's advice
 //! (`--format docker`) is needed and enough. Needs root and `podman` (CI installs it).
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -7,7 +7,7 @@
 //! CI pushes the eight plain images and the amd64 and arm64 `tls` ones (the artifacts it
 //! builds, docs/platforms.md); with `HEALTHPROBE_ALL_PLATFORMS=1` all sixteen.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! `HEALTHPROBE_FUZZ_CASES` sets how many (default 3000, about 10 s here);
 //! `HEALTHPROBE_FUZZ_SEED` replays a run (the seed is printed on failure).
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, Mutex};
 use std::thread;

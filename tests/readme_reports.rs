@@ -5,7 +5,7 @@
 //! counts, statuses written as digits) and `…` stand for whatever the run filled in. A
 //! README line with no scenario here fails the test, so a new one gets one.
 
-mod support;
+use crate::support;
 
 use std::net::TcpListener;
 use std::process::{Command, Stdio};

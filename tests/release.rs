@@ -5,7 +5,7 @@
 //! what it publishes, with every action pinned to a commit and the least permissions, and
 //! to publishing where the README and Dockerfile.example tell users to look.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;
@@ -99,7 +99,7 @@ fn release_workflow_builds_tests_and_publishes_with_the_tested_scripts() {
     // before publishing anything: the six tls ones CI leaves out included.
     assert!(
         release.contains(
-            " HEALTHPROBE_ALL_PLATFORMS=1 cargo test --release --test platforms --test publish\n"
+            " HEALTHPROBE_ALL_PLATFORMS=1 cargo test --release --test tests -- platforms:: publish::\n"
         ),
         "{release}"
     );

@@ -3,7 +3,7 @@
 //! padding — in every output mode (text, JSON, `-v`, `--wait` progress), and credentials
 //! given with `-H` or in a URL.
 
-mod support;
+use crate::support;
 
 use support::{Run, Server, run, run_env};
 

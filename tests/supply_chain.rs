@@ -7,7 +7,7 @@
 //! The advisory database is the one `HEALTHPROBE_ADVISORY_DB` names (`.ci/run`: a
 //! RustSec snapshot where there is one, else a fresh clone).
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

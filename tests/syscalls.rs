@@ -4,7 +4,7 @@
 //! Counted by `strace -f -c` on the real binary against a real loopback server, with the
 //! environment a container gives it.
 
-mod support;
+use crate::support;
 
 use support::{BIN, Server, strace_calls, strace_summary, which};
 

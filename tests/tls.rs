@@ -2,7 +2,7 @@
 //! target directory of its own), against real rustls servers on loopback with
 //! certificates made for each run: every option and every failure reason.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 use std::time::Duration;

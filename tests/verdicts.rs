@@ -1,6 +1,6 @@
 //! Every category, against real loopback servers, through the real binary.
 
-mod support;
+use crate::support;
 
 use std::net::TcpListener;
 use std::time::Duration;

@@ -40,8 +40,10 @@ ENVIRONMENT:
     Proxy variables (HTTP_PROXY, NO_PROXY, ...) are ignored: the probe talks to its target directly.
 
 EXIT STATUS (the first word of the report is the category):
-    0  healthy      the status is accepted and every body check holds
-    1  unhealthy    the server answered, but the status or a body check failed, or not SERVING
+    0  healthy      every target said it is up: an accepted status and body (HTTP),
+                    SERVING (gRPC), a connection (tcp://), a ready reply (the others)
+    1  unhealthy    the server answered, but not so: the status or a body check failed,
+                    not SERVING, a database or broker not ready
     1  unreachable  no usable answer (refused, reset, unknown name, another protocol)
     1  timeout      the deadline passed
     1  error        the configuration is wrong

@@ -11,10 +11,12 @@ use crate::sanitize::Secrets;
 /// Every run ends in exactly one of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Category {
-    /// The status is accepted and every body check holds.
+    /// Every target answered as a healthy one does: HTTP with an accepted status and
+    /// every body check holding, gRPC SERVING, `tcp://` a connection, a database, cache
+    /// or broker its ready reply.
     Healthy,
-    /// The server answered, but the status or a body check failed (a database not
-    /// accepting connections, a gRPC service not SERVING).
+    /// The server answered, but not as a healthy one: the status or a body check failed,
+    /// a gRPC service not SERVING, a database or broker not ready.
     Unhealthy,
     /// No usable answer: unknown name, refused, reset, another protocol.
     Unreachable,

@@ -1,6 +1,5 @@
 //! Shared by the integration tests: run the real binary, and serve it from real loopback
 //! sockets with scripted behaviour.
-#![allow(dead_code)] // each test crate uses a different part of this module
 
 pub mod dependencies;
 pub mod elf;
