@@ -34,11 +34,18 @@ impl Podman {
         std::fs::create_dir_all(&dir).unwrap();
         // runc here refuses Podman's default limits (open files, processes), which this
         // machine's container does not allow it to set; journald and systemd are not there.
+        // The engine's temporary state is the test's own too: by default every instance
+        // shares /run/libpod, which one test's `system reset` empties under another
+        // running at the same time (its `healthcheck run` then fails with 125).
         std::fs::write(
             dir.join("containers.conf"),
-            "[containers]\n\
-             default_ulimits = [\"nofile=1024:1024\", \"nproc=4096:4096\"]\n\
-             [engine]\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n",
+            format!(
+                "[containers]\n\
+                 default_ulimits = [\"nofile=1024:1024\", \"nproc=4096:4096\"]\n\
+                 [engine]\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n\
+                 tmp_dir = \"{}/tmp\"\n",
+                dir.display()
+            ),
         )
         .unwrap();
         std::fs::write(
@@ -94,10 +101,7 @@ impl Podman {
 impl Drop for Podman {
     fn drop(&mut self) {
         let _ = self.podman(&["rm", "--force", "--all", "--time", "0"]);
-        let _ = Command::new(&self.program)
-            .env("CONTAINERS_STORAGE_CONF", self.dir.join("storage.conf"))
-            .args(["system", "reset", "--force"])
-            .output();
+        let _ = self.podman(&["system", "reset", "--force"]);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -122,6 +126,7 @@ fn healthcheck(image: &Value) -> Option<Vec<String>> {
 /// `podman healthcheck run` once: its exit code and the health log's last output.
 fn check_now(podman: &Podman) -> (i32, String) {
     let run = podman.podman(&["healthcheck", "run", "app"]);
+
     let health = &podman.inspect("container", "app")["State"];
     let health = if health["Health"].is_null() {
         &health["Healthcheck"]
