@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+// The tests' support, of which the bench uses a part.
+#[allow(dead_code)]
 #[path = "../tests/support/mod.rs"]
 mod support;
 

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use super::flags::{DEFAULT_PORT, FLAGS, Flag, For};
 use crate::protocol::SCHEMES;
-use crate::protocol::scheme::HELP_COLUMN as COLUMN;
+use crate::protocol::scheme::{HELP_COLUMN as COLUMN, HELP_NEWLINE};
 
 const HEAD: &str = concat!(
     "healthprobe ",
@@ -79,7 +79,7 @@ pub fn version() -> String {
 pub fn text() -> String {
     let mut out = String::from(HEAD);
     for scheme in SCHEMES {
-        let _ = writeln!(out, "{}", scheme.help_line());
+        scheme.help_line(&mut out);
     }
     out.push_str(TARGET_TAIL);
     out.push_str("\nOPTIONS (flag wins over its environment variable):\n");
@@ -111,8 +111,7 @@ fn line(out: &mut String, flag: &Flag) {
         (Some(variable), _) => format!(" [{variable}]"),
         (None, _) => String::new(),
     };
-    let indent = " ".repeat(COLUMN);
-    let mut help = flag.help.replace('\n', &format!("\n{indent}"));
+    let mut help = flag.help.replace('\n', HELP_NEWLINE);
     if let Some(default) = flag.default {
         let _ = write!(help, "; default {default}");
     }

@@ -234,8 +234,8 @@ fn plan(
         request: Request {
             headers,
             unix_socket,
-            tls,
         },
+        tls,
         http: HttpSpec { method, body_if },
         wait,
         interval,
@@ -288,7 +288,14 @@ struct Given {
 impl Given {
     /// The value as `read` reads it; its error prefixed with where the value came from.
     fn read<T>(&self, read: impl FnOnce(&str) -> Result<T, String>) -> Result<T, String> {
-        read(&self.value).map_err(|e| format!("{}: {e}", self.from))
+        read(&self.value).map_err(|e| self.blame(e))
+    }
+
+    /// `e` prefixed with where the value came from. Apart from `read`, so that its
+    /// formatting is not repeated in every reader's copy of `read`.
+    #[inline(never)]
+    fn blame(&self, e: String) -> String {
+        format!("{}: {e}", self.from)
     }
 }
 

@@ -11,6 +11,7 @@ use crate::judge::verdict::{Category, Judge, Verdict};
 use crate::net::Clock;
 use crate::protocol::http::HttpSpec;
 use crate::protocol::target::Target;
+use crate::protocol::tls::Tls;
 use crate::protocol::{self, Request, Spec};
 use crate::report::{self, Format, Verbosity};
 use crate::sanitize::Secrets;
@@ -25,8 +26,10 @@ pub struct Plan {
     pub checks: Checks,
     /// The hidden header values, as server text is searched for them (`sanitize`).
     pub secrets: Secrets,
-    /// Headers, `--unix-socket` and TLS, for the targets that send a request.
+    /// Headers and `--unix-socket`, for the targets that send a request.
     pub request: Request,
+    /// TLS, for the TLS targets.
+    pub tls: Option<Tls>,
     /// Method and when to read the body, for the HTTP targets.
     pub http: HttpSpec,
     /// `--wait`: how long to retry until healthy, and how often.
@@ -42,10 +45,10 @@ pub struct Plan {
 
 impl Plan {
     /// What `target`'s exchange needs, and no more.
-    fn spec(&self, target: &Target) -> Spec {
+    fn spec<'a>(&'a self, target: &'a Target) -> Spec<'a> {
         let verbose = self.verbosity == Verbosity::Verbose;
-        let secrets = self.secrets.clone();
-        Spec::new(target.clone(), secrets, verbose, &self.request, &self.http)
+        let (request, tls, http) = (&self.request, self.tls.as_ref(), &self.http);
+        Spec::new(target, &self.secrets, verbose, request, tls, http)
     }
 }
 

@@ -143,26 +143,28 @@ pub static SCHEMES: &[Scheme] = &[
     },
 ];
 
-/// What one target's exchange needs, and no more.
-pub struct Spec {
-    pub target: Target,
+/// What one target's exchange needs, and no more: borrowed from the run's plan.
+pub struct Spec<'a> {
+    pub target: &'a Target,
     /// Server text quoted in a reason or a `-v` line is redacted of these.
-    pub secrets: Secrets,
+    pub secrets: &'a Secrets,
     /// `-v`: keep what happened on the way, in lines.
     pub verbose: bool,
-    pub kind: Kind,
+    pub kind: Kind<'a>,
 }
 
 /// A target's settings, by its kind: HTTP's options reach HTTP targets only, a request's
 /// headers and socket HTTP and gRPC, TLS a TLS target only; a bare connection and a
 /// server's own reply get none of them.
-pub enum Kind {
+pub enum Kind<'a> {
     Http {
-        request: Request,
-        http: HttpSpec,
+        request: &'a Request,
+        tls: Option<&'a Tls>,
+        http: &'a HttpSpec,
     },
     Grpc {
-        request: Request,
+        request: &'a Request,
+        tls: Option<&'a Tls>,
     },
     Connect,
     Reply {
@@ -171,36 +173,34 @@ pub enum Kind {
     },
 }
 
-/// A request with headers (HTTP's, or gRPC's metadata), where it goes, and its TLS.
+/// A request with headers (HTTP's, or gRPC's metadata), and where it goes.
 #[derive(Clone, Default)]
 pub struct Request {
     pub headers: Vec<Header>,
     /// `--unix-socket`: connect here; the URL still gives the `Host` header and the path.
     pub unix_socket: Option<PathBuf>,
-    /// TLS (`https://`, `grpcs://`); for any other target, `None`.
-    pub tls: Option<Tls>,
 }
 
-impl Spec {
-    /// `target`'s spec: the run's request and HTTP settings, as far as its kind has them.
+impl<'a> Spec<'a> {
+    /// `target`'s spec: the run's request, TLS and HTTP settings, as far as its kind has
+    /// them.
     pub fn new(
-        target: Target,
-        secrets: Secrets,
+        target: &'a Target,
+        secrets: &'a Secrets,
         verbose: bool,
-        request: &Request,
-        http: &HttpSpec,
-    ) -> Spec {
-        let request = |tls: bool| Request {
-            tls: if tls { request.tls.clone() } else { None },
-            ..request.clone()
-        };
+        request: &'a Request,
+        tls: Option<&'a Tls>,
+        http: &'a HttpSpec,
+    ) -> Spec<'a> {
         let kind = match target.scheme.speak {
-            Speak::Http { tls } => Kind::Http {
-                request: request(tls),
-                http: http.clone(),
+            Speak::Http { tls: secure } => Kind::Http {
+                request,
+                tls: tls.filter(|_| secure),
+                http,
             },
-            Speak::Grpc { tls } => Kind::Grpc {
-                request: request(tls),
+            Speak::Grpc { tls: secure } => Kind::Grpc {
+                request,
+                tls: tls.filter(|_| secure),
             },
             Speak::Connect => Kind::Connect,
             Speak::Reply { protocol, check } => Kind::Reply { protocol, check },
@@ -213,22 +213,22 @@ impl Spec {
         }
     }
 
-    /// The request, for the kinds that send one.
-    fn request(&self) -> Option<&Request> {
-        match &self.kind {
-            Kind::Http { request, .. } | Kind::Grpc { request } => Some(request),
+    /// `--unix-socket`, for the kinds that send a request.
+    fn unix_socket(&self) -> Option<&'a Path> {
+        match self.kind {
+            Kind::Http { request, .. } | Kind::Grpc { request, .. } => {
+                request.unix_socket.as_deref()
+            }
             Kind::Connect | Kind::Reply { .. } => None,
         }
     }
 
-    /// `--unix-socket`, for the kinds that send a request.
-    fn unix_socket(&self) -> Option<&Path> {
-        self.request().and_then(|r| r.unix_socket.as_deref())
-    }
-
     /// TLS, for a TLS target.
-    fn tls(&self) -> Option<&Tls> {
-        self.request().and_then(|r| r.tls.as_ref())
+    fn tls(&self) -> Option<&'a Tls> {
+        match self.kind {
+            Kind::Http { tls, .. } | Kind::Grpc { tls, .. } => tls,
+            Kind::Connect | Kind::Reply { .. } => None,
+        }
     }
 }
 
@@ -246,20 +246,21 @@ pub fn exchange(spec: &Spec, clock: Clock) -> Exchanged {
 
     // The connection's or the HTTP exchange's errors are ureq's, put into words below;
     // a reply in a server's own protocol is judged on the spot.
-    let spoken = match &spec.kind {
-        Kind::Http { request, http } => {
+    let spoken = match spec.kind {
+        Kind::Http { request, tls, http } => {
             let exchange = http::Exchange {
                 spec,
                 request,
+                tls,
                 http,
             };
             http::request(&exchange, clock, &trace, &mut details, &mut reading_body).map(Ok)
         }
-        Kind::Grpc { request } => grpc::call(spec, request, clock, &trace, &mut details),
+        Kind::Grpc { request, tls } => grpc::call(spec, request, tls, clock, &trace, &mut details),
         Kind::Connect => tcp::connected(spec, clock, &trace),
-        &Kind::Reply { protocol, check } => connect(spec, clock, &trace).map(|(stream, peer)| {
+        Kind::Reply { protocol, check } => connect(spec, clock, &trace).map(|(stream, peer)| {
             let mut io = Bounded::new(Stream::Tcp(stream), clock);
-            let judged = speak(&mut io, peer, &spec.secrets, protocol, check);
+            let judged = speak(&mut io, peer, spec.secrets, protocol, check);
             if let Some(at) = io.first_byte() {
                 net::record(&trace, |t| t.first_byte = Some(at));
             }

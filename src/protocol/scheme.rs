@@ -73,25 +73,27 @@ impl Scheme {
     }
 
     /// `--help`'s TARGET line: the shape, the words, the aliases and the default port.
-    pub fn help_line(&self) -> String {
-        let mut notes = Vec::new();
-        if let [_, aliases @ ..] = self.names {
-            notes.extend(aliases.iter().map(|a| format!("also {a}://")));
+    pub fn help_line(&self, out: &mut String) {
+        use std::fmt::Write;
+        let shape = self.shape();
+        let _ = match shape.len() + 2 > HELP_COLUMN - 4 {
+            true => write!(out, "    {shape}{HELP_NEWLINE}"),
+            false => write!(out, "    {shape:<0$}", HELP_COLUMN - 4),
+        };
+        out.push_str(&self.usage.replace('\n', HELP_NEWLINE));
+        let mut open = " (";
+        for alias in &self.names[1..] {
+            let _ = write!(out, "{open}also {alias}://");
+            open = ", ";
         }
         if let Some(port) = self.port {
-            notes.push(format!("default port {port}"));
+            let _ = write!(out, "{open}default port {port}");
+            open = ", ";
         }
-        let notes = match notes.is_empty() {
-            true => String::new(),
-            false => format!(" ({})", notes.join(", ")),
-        };
-        let indent = " ".repeat(HELP_COLUMN);
-        let usage = self.usage.replace('\n', &format!("\n{indent}"));
-        let shape = self.shape();
-        match shape.len() + 2 > HELP_COLUMN - 4 {
-            true => format!("    {shape}\n{indent}{usage}{notes}"),
-            false => format!("    {shape:<0$}{usage}{notes}", HELP_COLUMN - 4),
+        if open == ", " {
+            out.push(')');
         }
+        out.push('\n');
     }
 
     /// The fuzz target (`fuzz/fuzz_targets/`) that drives this scheme's exchange: a whole
@@ -109,6 +111,8 @@ impl Scheme {
 
 /// Where the words of `--help`'s TARGET and OPTIONS lines start.
 pub const HELP_COLUMN: usize = 30;
+/// A line break in `--help`'s words: the next line starts at [`HELP_COLUMN`].
+pub const HELP_NEWLINE: &str = "\n                              ";
 
 /// Rows are told apart by their names.
 impl PartialEq for Scheme {

@@ -71,10 +71,11 @@ pub(super) fn trace_lines(trace: &Trace, spec: &Spec, clock: Clock) -> Vec<Strin
             }
         });
     }
-    if let Kind::Http { request, http } = &spec.kind {
+    if let Kind::Http { request, tls, http } = spec.kind {
         let exchange = http::Exchange {
             spec,
             request,
+            tls,
             http,
         };
         lines.extend(http::lines::request(trace, &exchange));

@@ -21,6 +21,7 @@ const PATH: &[u8] = b"/grpc.health.v1.Health/Check";
 pub(super) fn call(
     spec: &Spec,
     sent: &Request,
+    tls: Option<&Tls>,
     clock: Clock,
     trace: &SharedTrace,
     details: &mut Vec<String>,
@@ -42,13 +43,13 @@ pub(super) fn call(
         }
     };
     let mut io = Bounded::with_room(stream, clock, h2::MAX_READ);
-    if let Some(tls) = &sent.tls {
+    if let Some(tls) = tls {
         if let Err(refused) = secure(&mut io, spec, tls, &peer)? {
             return Ok(Err(refused));
         }
         record(trace, |t| t.handshake = true);
     }
-    let request = match request(spec, sent, clock) {
+    let request = match request(spec, sent, tls, clock) {
         Ok(request) => request,
         Err(why) => return Ok(Err(Failure::Config(why))),
     };
@@ -61,7 +62,7 @@ pub(super) fn call(
             service
         ));
     }
-    let called = h2::call(&mut io, &request, &spec.secrets);
+    let called = h2::call(&mut io, &request, spec.secrets);
     if let Some(at) = io.first_byte() {
         record(trace, |t| t.first_byte = Some(at));
     }
@@ -73,7 +74,7 @@ pub(super) fn call(
     if spec.verbose {
         details.extend(answer.fields.iter().map(|f| format!("< {f}")));
     }
-    Ok(judge(&answer, service, &spec.secrets)
+    Ok(judge(&answer, service, spec.secrets)
         .map_err(|why| Failure::Unreachable(format!("{peer}: {why}"))))
 }
 
@@ -88,9 +89,13 @@ fn missed(stage: Stage, peer: &str) -> String {
 }
 
 /// The request's bytes: headers, metadata from `-H`, and the HealthCheckRequest.
-fn request(spec: &Spec, sent: &Request, clock: Clock) -> Result<Vec<u8>, String> {
-    let target = &spec.target;
-    let tls = sent.tls.as_ref();
+fn request(
+    spec: &Spec,
+    sent: &Request,
+    tls: Option<&Tls>,
+    clock: Clock,
+) -> Result<Vec<u8>, String> {
+    let target = spec.target;
     let mut authority = match tls.and_then(|t| t.servername.as_deref()) {
         Some(name) => format!("{name}:{}", target.port),
         None => target.authority(),

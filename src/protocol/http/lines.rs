@@ -15,6 +15,7 @@ pub(in crate::protocol) fn request(trace: &Trace, exchange: &Exchange) -> Vec<St
         spec,
         request,
         http,
+        ..
     } = *exchange;
     if !trace.sent {
         return Vec::new();

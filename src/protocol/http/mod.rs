@@ -10,6 +10,7 @@ use std::io::Read;
 use ureq::Agent;
 use ureq::http::Response;
 
+use super::tls::Tls;
 use super::{Request, Spec};
 use crate::judge::checks::BODY_CAP;
 use crate::judge::outcome::{Answer, Body, Reply};
@@ -24,10 +25,11 @@ pub struct HttpSpec {
     pub body_if: Option<StatusSet>,
 }
 
-/// An HTTP target's settings: the target's, its request's and HTTP's own.
+/// An HTTP target's settings: the target's, its request's, its TLS and HTTP's own.
 pub(super) struct Exchange<'a> {
-    pub spec: &'a Spec,
+    pub spec: &'a Spec<'a>,
     pub request: &'a Request,
+    pub tls: Option<&'a Tls>,
     pub http: &'a HttpSpec,
 }
 
@@ -52,7 +54,7 @@ pub(super) fn request(
     send(exchange, &agent).and_then(|response| {
         let status = response.status().as_u16();
         if verbose {
-            details.extend(lines::head(&response, &spec.secrets));
+            details.extend(lines::head(&response, spec.secrets));
         }
         let wanted = if http.body_if.as_ref().is_some_and(|s| s.accepts(status)) {
             BODY_CAP
@@ -67,7 +69,7 @@ pub(super) fn request(
             match read_body(response, wanted) {
                 Ok(read) => {
                     if verbose {
-                        details.push(lines::body(&read, &spec.secrets));
+                        details.push(lines::body(&read, spec.secrets));
                     }
                     body = (wanted == BODY_CAP).then_some(read);
                 }
@@ -102,7 +104,7 @@ fn agent(exchange: &Exchange, clock: Clock, trace: &SharedTrace) -> Agent {
         .output_buffer_size(net::OUTPUT_BUFFER)
         .max_idle_connections(0);
     #[cfg(feature = "tls")]
-    let config = match &exchange.request.tls {
+    let config = match exchange.tls {
         Some(tls) => config.tls_config(tls.config.clone()),
         None => config,
     };
@@ -124,9 +126,10 @@ fn send(exchange: &Exchange, agent: &Agent) -> Result<Response<ureq::Body>, ureq
     let Exchange {
         spec,
         request,
+        tls,
         http,
     } = *exchange;
-    let servername = request.tls.as_ref().and_then(|t| t.servername.as_deref());
+    let servername = tls.and_then(|t| t.servername.as_deref());
     let url = match servername {
         Some(name) => spec.target.url_for(name),
         None => spec.target.url(),
