@@ -8,7 +8,7 @@
 //! [`probe`] (the plan, its targets at once, `--wait`) → [`protocol`] (the table of
 //! schemes, the targets, one exchange per scheme) over [`net`] (resolver, dialer, bounded I/O under one deadline) → [`judge`]
 //! (checks and the one place a category is decided) → [`report`]; then, for
-//! `-- COMMAND`, [`exec`]. [`sys`] holds the only `unsafe` code, the binary's entry point
+//! `-- COMMAND`, [`exec`]; `--install` is [`install`]. [`sys`] holds the only `unsafe` code, the binary's entry point
 //! included. [`fuzzing`] is the fuzz targets' harness, outside that flow.
 #![deny(unsafe_code)]
 // Where the toolchain is a nightly (the pinned one the artifacts are built with), std's
@@ -21,6 +21,7 @@ pub mod duration;
 pub mod exec;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod install;
 pub mod judge;
 mod net;
 pub mod probe;

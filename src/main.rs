@@ -9,11 +9,11 @@
 use std::ffi::{OsString, c_int};
 
 use healthprobe::cli::{self, Command, flags};
-use healthprobe::exec;
 use healthprobe::judge::verdict::{Category, Verdict};
 use healthprobe::probe;
 use healthprobe::report::{self, Format, Verbosity};
 use healthprobe::sys::process::{self, Then, Variables};
+use healthprobe::{exec, install};
 
 healthprobe::entry!(run, flags::VARIABLES);
 
@@ -22,6 +22,18 @@ fn run(argv: Vec<OsString>, variables: &Variables) -> Then {
     let (text, code, then) = match cli::parse(argv, &env, &variables.names()) {
         Ok(Command::Help(help)) => return Then::Exit(print(&help)),
         Ok(Command::Version) => return Then::Exit(print(&cli::help::version())),
+        Ok(Command::Install { path, parents }) => match install::install(&path, parents) {
+            Ok(line) => return Then::Exit(print(&line)),
+            Err(reason) => {
+                let verdict = Verdict::config_error(reason);
+                let code = verdict.category.exit_code();
+                (
+                    report::render(&verdict, Format::Text, Verbosity::Normal),
+                    code,
+                    None,
+                )
+            }
+        },
         Ok(Command::Probe(plan)) => {
             process::report_in_json(plan.format == Format::Json);
             if let Some(command) = &plan.exec {

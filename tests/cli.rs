@@ -76,7 +76,7 @@ fn version() {
         "healthprobe ",
         env!("CARGO_PKG_VERSION"),
         " (plain build, x86_64-unknown-linux-musl)\n",
-        "targets: http:// grpc:// tcp:// postgres:// redis:// mysql:// amqp:// nats:// ",
+        "targets: http:// grpc:// tcp:// file:// postgres:// redis:// mysql:// amqp:// nats:// ",
         "memcached:// mqtt://\n"
     );
     for flag in ["-V", "--version"] {

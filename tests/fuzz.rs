@@ -64,6 +64,7 @@ const REAL_SERVER_SUITES: &[&str] = &[
     "beyond_http.rs",
     "databases.rs",
     "brokers.rs",
+    "files.rs",
 ];
 
 /// What a row of the protocol table needs beyond the row: a fuzz target with a seeded
@@ -87,7 +88,10 @@ fn every_scheme_is_fuzzed_and_tested_against_a_real_server() {
                     "{name}://: fuzz/corpus/{target} is empty"
                 );
             }
-            None => assert!(matches!(scheme.speak, Speak::Connect), "{name}://"),
+            None => assert!(
+                matches!(scheme.speak, Speak::Connect | Speak::File),
+                "{name}://"
+            ),
         }
         let url = format!("{name}://");
         assert!(

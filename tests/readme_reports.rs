@@ -241,6 +241,19 @@ fn scenario(line: &str) -> Option<String> {
             out(run_command(command))
         }
         l if l.starts_with("error: --status") => out(run(&["--status", "2oo"])),
+        // The README's path stands for the heartbeat this run writes.
+        l if l.starts_with("healthy: file://") || l.starts_with("unhealthy: file://") => {
+            let stale = l.starts_with("unhealthy");
+            let dir = support::scratch_dir(&format!("readme-heartbeat-{stale}"));
+            let beat = dir.join("heartbeat");
+            std::fs::write(&beat, "").unwrap();
+            let ago = Duration::from_secs(if stale { 47 } else { 2 });
+            let file = std::fs::File::options().write(true).open(&beat).unwrap();
+            let times = std::fs::FileTimes::new().set_modified(std::time::SystemTime::now() - ago);
+            file.set_times(times).unwrap();
+            let url = format!("file://{}?max-age=30s", beat.display());
+            out(run(&[&url])).replace(&beat.display().to_string(), "/tmp/heartbeat")
+        }
         _ => return None,
     })
 }

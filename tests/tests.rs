@@ -13,6 +13,7 @@ mod databases;
 mod docker;
 mod docs;
 mod exec;
+mod files;
 mod fuzz;
 mod grpc;
 mod hostile;

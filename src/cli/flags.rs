@@ -201,6 +201,17 @@ pub static HELP: Flag = Flag {
 pub static VERSION: Flag = Flag {
     ..flag("-V, --version", "", "print the version")
 };
+pub static INSTALL: Flag = flag(
+    "--install",
+    "PATH",
+    "copy this binary to PATH (atomically, mode 0755) and exit: to seed a volume\n\
+     that an image without healthprobe mounts",
+);
+pub static PARENTS: Flag = flag(
+    "--parents",
+    "",
+    "with --install: create PATH's missing directories",
+);
 pub static CACERT: Flag = Flag {
     variable: Some("HEALTHPROBE_CACERT"),
     applies: For::Tls,
@@ -256,6 +267,8 @@ pub static FLAGS: &[&Flag] = &[
     &WAIT,
     &INTERVAL,
     &SUCCESS_THRESHOLD,
+    &INSTALL,
+    &PARENTS,
     &HELP,
     &VERSION,
     &CACERT,

@@ -7,6 +7,7 @@ pub mod help;
 mod suggest;
 
 use std::ffi::{OsStr, OsString};
+use std::path::PathBuf;
 
 use pico_args::Arguments;
 
@@ -26,6 +27,11 @@ use flags::{FLAGS, Flag, For, Keys};
 pub enum Command {
     Help(String),
     Version,
+    /// `--install PATH`: copy this binary there (`crate::install`); `--parents`.
+    Install {
+        path: PathBuf,
+        parents: bool,
+    },
     Probe(Box<Plan>),
 }
 
@@ -82,9 +88,37 @@ pub fn parse(
         let name = short(name);
         return Err(reject(format!("unknown variable {name}{hint}"), format));
     }
+    if let Some(install) = cli
+        .option(env, &flags::INSTALL)
+        .map_err(|e| reject(e, format))?
+    {
+        return install_command(cli, install.value, exec).map_err(|e| reject(e, format));
+    }
     plan(cli, env, format, command)
         .map(|plan| Command::Probe(Box::new(plan)))
         .map_err(|reason| reject(reason, format))
+}
+
+/// `--install PATH [--parents]`, alone: no TARGET, no `-- COMMAND`, no other option
+/// (`-q`, `--format` aside) has a meaning there.
+fn install_command(mut cli: Cli, path: String, exec: bool) -> Result<Command, String> {
+    let parents = cli.flag(&flags::PARENTS);
+    if exec {
+        return Err("--install takes no -- COMMAND".to_string());
+    }
+    if let Some(other) = cli.args.finish().first() {
+        return Err(format!(
+            "--install takes nothing else: {:?}",
+            short(&other.to_string_lossy())
+        ));
+    }
+    if path.is_empty() {
+        return Err("--install: the path is empty".to_string());
+    }
+    Ok(Command::Install {
+        path: PathBuf::from(path),
+        parents,
+    })
 }
 
 /// What an unknown `HEALTHPROBE_*` (or `healthprobe_*`) variable was most likely meant to
@@ -128,6 +162,9 @@ fn plan(
         return Err("nothing after --: give the command to become once healthy \
              (-- node dist/index.js)"
             .to_string());
+    }
+    if cli.flag(&flags::PARENTS) {
+        return Err("--parents goes with --install".to_string());
     }
     let ready = cli.flag(&flags::READY);
     let quiet = cli.flag(&flags::QUIET);
@@ -253,14 +290,15 @@ fn applies(given: &[&'static Flag], targets: &[Target]) -> Result<(), String> {
         match flag.applies {
             For::Http if !targets.iter().any(Target::is_http) => {
                 return Err(format!(
-                    "{}: for http:// targets only (not gRPC, tcp://, a database's or a broker's)",
+                    "{}: for http:// targets only (not gRPC, tcp://, file://, a database's or a \
+                     broker's)",
                     flag.long()
                 ));
             }
             For::Request if !targets.iter().any(Target::has_request) => {
                 return Err(format!(
-                    "{}: for http:// and grpc:// targets only (not tcp://, a database's or a \
-                     broker's)",
+                    "{}: for http:// and grpc:// targets only (not tcp://, file://, a database's \
+                     or a broker's)",
                     flag.long()
                 ));
             }

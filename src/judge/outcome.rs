@@ -11,6 +11,8 @@ pub enum Answer {
     Connected(SocketAddr),
     /// A gRPC server answered the health check (`grpc://`, `grpcs://`).
     Grpc(Health),
+    /// A file's state (`file://`), judged there.
+    File(Said),
     /// A server answered the first bytes of its protocol (`crate::protocol`).
     Spoke {
         peer: SocketAddr,

@@ -203,6 +203,16 @@ impl Verdict {
                         format!("{protocol} at {peer} ({url}): {what}{took}"),
                     )
                 }
+                Ok(Answer::File(said)) if silent && said.ready => {
+                    (Category::Healthy, None, String::new())
+                }
+                Ok(Answer::File(said)) => {
+                    let category = match said.ready {
+                        true => Category::Healthy,
+                        false => Category::Unhealthy,
+                    };
+                    (category, None, format!("{url} {}", said.what))
+                }
                 Ok(Answer::Grpc(health)) => {
                     let status = Some(Status::Grpc(health.status));
                     let name = health.status;

@@ -5,6 +5,7 @@
 //! ureq's own resolver spawns a thread for every lookup that has a timeout, IP literals
 //! included, and its transport allocates 128 KiB buffers; a probe needs neither.
 
+mod abandon;
 mod bounded;
 mod clock;
 mod dial;
@@ -16,6 +17,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use abandon::Pending;
 pub use bounded::{Bounded, REPLY_CAP, TOO_LONG, Unread};
 pub use clock::Clock;
 pub use dial::Dialer;

@@ -3,9 +3,9 @@
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+
+use super::abandon::Pending;
 
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
@@ -99,27 +99,7 @@ impl Resolver for HostResolver {
 /// A name lookup under way: its query, and where its thread leaves the answer.
 struct Lookup {
     query: (String, u16),
-    answer: Arc<Answer>,
-}
-
-/// The answer of a lookup thread, once it has one. (A mutex and a condition variable:
-/// std's channel links every flavour of itself into the binary once a receiver is kept.)
-#[derive(Default)]
-struct Answer {
-    found: Mutex<Option<io::Result<Vec<SocketAddr>>>>,
-    ready: Condvar,
-}
-
-impl Answer {
-    /// The answer, if it comes within `wait`.
-    fn wait(&self, wait: Duration) -> Option<io::Result<Vec<SocketAddr>>> {
-        let found = self.found.lock().ok()?;
-        let (mut found, _) = self
-            .ready
-            .wait_timeout_while(found, wait, |found| found.is_none())
-            .ok()?;
-        found.take()
-    }
+    answer: Arc<Pending<io::Result<Vec<SocketAddr>>>>,
 }
 
 /// Lookups that outlived the attempt that started them. The next attempt of a `--wait`
@@ -194,17 +174,8 @@ pub fn resolver_named() -> String {
 }
 
 fn start_lookup(query: (String, u16)) -> Result<Lookup, Error> {
-    let answer = Arc::new(Answer::default());
-    let (asked, answering) = (query.clone(), answer.clone());
-    thread::Builder::new()
-        .stack_size(64 * 1024)
-        .spawn(move || {
-            let found = asked.to_socket_addrs().map(Iterator::collect);
-            if let Ok(mut slot) = answering.found.lock() {
-                *slot = Some(found);
-                answering.ready.notify_all();
-            }
-        })
+    let asked = query.clone();
+    let answer = Pending::start(move || asked.to_socket_addrs().map(Iterator::collect))
         .map_err(|e| Error::Other(Box::new(NoThread(e))))?;
     Ok(Lookup { query, answer })
 }

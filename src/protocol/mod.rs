@@ -10,6 +10,7 @@
 mod amqp;
 pub(crate) mod base64;
 mod failure;
+pub mod file;
 pub(crate) mod grpc;
 pub mod http;
 mod memcached;
@@ -77,6 +78,13 @@ pub static SCHEMES: &[Scheme] = &[
                 a hung or frozen app still accepts (the kernel completes the\n\
                 handshake), so use HTTP for liveness",
         speak: Speak::Connect,
+    },
+    Scheme {
+        names: &["file"],
+        port: None,
+        usage: "healthy when the file exists and, with max-age, was modified\n\
+                within it (a worker's heartbeat); a stat, never a read",
+        speak: Speak::File,
     },
     Scheme {
         names: &["postgres", "postgresql"],
@@ -167,6 +175,7 @@ pub enum Kind<'a> {
         tls: Option<&'a Tls>,
     },
     Connect,
+    File,
     Reply {
         protocol: &'static str,
         check: Check,
@@ -203,6 +212,7 @@ impl<'a> Spec<'a> {
                 tls: tls.filter(|_| secure),
             },
             Speak::Connect => Kind::Connect,
+            Speak::File => Kind::File,
             Speak::Reply { protocol, check } => Kind::Reply { protocol, check },
         };
         Spec {
@@ -219,7 +229,7 @@ impl<'a> Spec<'a> {
             Kind::Http { request, .. } | Kind::Grpc { request, .. } => {
                 request.unix_socket.as_deref()
             }
-            Kind::Connect | Kind::Reply { .. } => None,
+            Kind::Connect | Kind::File | Kind::Reply { .. } => None,
         }
     }
 
@@ -227,7 +237,7 @@ impl<'a> Spec<'a> {
     fn tls(&self) -> Option<&'a Tls> {
         match self.kind {
             Kind::Http { tls, .. } | Kind::Grpc { tls, .. } => tls,
-            Kind::Connect | Kind::Reply { .. } => None,
+            Kind::Connect | Kind::File | Kind::Reply { .. } => None,
         }
     }
 }
@@ -258,6 +268,7 @@ pub fn exchange(spec: &Spec, clock: Clock) -> Exchanged {
         }
         Kind::Grpc { request, tls } => grpc::call(spec, request, tls, clock, &trace, &mut details),
         Kind::Connect => tcp::connected(spec, clock, &trace),
+        Kind::File => Ok(file::check(&spec.target.path, clock)),
         Kind::Reply { protocol, check } => connect(spec, clock, &trace).map(|(stream, peer)| {
             let mut io = Bounded::new(Stream::Tcp(stream), clock);
             let judged = speak(&mut io, peer, spec.secrets, protocol, check);

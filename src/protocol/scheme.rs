@@ -16,6 +16,8 @@ pub enum Speak {
     /// The gRPC health service (`grpc.health.v1.Health/Check`) over HTTP/2; `tls` for
     /// `grpcs://` (the `tls` build). The URL's path names the service asked about.
     Grpc { tls: bool },
+    /// A file's state (`file://`): a `stat`, nothing read.
+    File,
     /// A server's own first bytes (`protocol`, as reports name it), judged by `check`.
     Reply {
         protocol: &'static str,
@@ -60,6 +62,9 @@ impl Scheme {
     /// How a URL of this scheme is written: `postgres://HOST[:PORT]`,
     /// `tcp://HOST:PORT`, `grpc://HOST[:PORT][/SERVICE]`, `http://HOST[:PORT]/PATH`.
     pub fn shape(&self) -> String {
+        if let Speak::File = self.speak {
+            return format!("{}:///PATH[?max-age=DURATION]", self.name());
+        }
         let port = match self.port {
             Some(_) => "[:PORT]",
             None => ":PORT",
@@ -67,7 +72,7 @@ impl Scheme {
         let after = match self.speak {
             Speak::Http { .. } => "/PATH",
             Speak::Grpc { .. } => "[/SERVICE]",
-            Speak::Connect | Speak::Reply { .. } => "",
+            Speak::Connect | Speak::File | Speak::Reply { .. } => "",
         };
         format!("{}://HOST{port}{after}", self.name())
     }
@@ -97,14 +102,14 @@ impl Scheme {
     }
 
     /// The fuzz target (`fuzz/fuzz_targets/`) that drives this scheme's exchange: a whole
-    /// probe for HTTP and gRPC, the reply's judge for the others; none for `tcp://`,
-    /// which reads nothing.
+    /// probe for HTTP and gRPC, the reply's judge for the others; none for `tcp://` and
+    /// `file://`, which read nothing (a `file://` URL is the `target` target's).
     pub fn fuzz_target(&self) -> Option<&'static str> {
         match self.speak {
             Speak::Http { .. } => Some("http"),
             Speak::Grpc { .. } => Some("grpc"),
             Speak::Reply { .. } => Some(self.name()),
-            Speak::Connect => None,
+            Speak::Connect | Speak::File => None,
         }
     }
 }

@@ -64,6 +64,9 @@ impl Target {
                 shorten(text)
             ));
         }
+        if let Speak::File = scheme.speak {
+            return file_target(text, rest, scheme);
+        }
         // Userinfo, however it is spelt. A password may hold `/`, `?`, `#` or `:` (a
         // generated one pasted from a DATABASE_URL often does), which would end the
         // authority early and put the password's tail in a port, a host or a path that
@@ -87,7 +90,9 @@ impl Target {
         let (path_fits, after) = match scheme.speak {
             Speak::Http { .. } => (true, ""),
             Speak::Grpc { .. } => (is_service(&path), ""),
-            Speak::Connect | Speak::Reply { .. } => (path == "/", ", nothing after it"),
+            Speak::Connect | Speak::File | Speak::Reply { .. } => {
+                (path == "/", ", nothing after it")
+            }
         };
         if port == 0 || !path_fits {
             return Err(format!(
@@ -147,6 +152,9 @@ impl Target {
     /// target's own address, as curl's `--resolve` does.
     pub fn url_for(&self, host: &str) -> String {
         let scheme = self.scheme.name();
+        if let Speak::File = self.scheme.speak {
+            return format!("{scheme}://{}", self.path);
+        }
         if matches!(self.scheme.speak, Speak::Grpc { .. }) {
             let service = self.service();
             let slash = if service.is_empty() { "" } else { "/" };
@@ -161,6 +169,28 @@ impl Target {
             format!("{scheme}://{host}{}", self.path)
         }
     }
+}
+
+/// A `file://` target: `rest`, what follows `file://`, is an absolute path (no host), with
+/// at most `?max-age=DURATION` after it. An `@` is a path's, not userinfo.
+fn file_target(text: &str, rest: &str, scheme: &'static Scheme) -> Result<Target, String> {
+    if !rest.starts_with('/') {
+        return Err(format!(
+            "{:?}: {}:// targets are written {}: an absolute path, no host",
+            shorten(text),
+            scheme.name(),
+            scheme.shape()
+        ));
+    }
+    let path = path(rest)?;
+    super::file::heartbeat(&path).map_err(|e| format!("{:?}: {e}", shorten(text)))?;
+    Ok(Target {
+        scheme,
+        host: Host::Loopback,
+        port: 0,
+        explicit_port: false,
+        path,
+    })
 }
 
 /// A gRPC service name after the `/`: a fully qualified protobuf name

@@ -12,6 +12,13 @@ use crate::net::{Clock, Trace};
 use crate::sanitize::io_text;
 
 pub(super) fn trace_lines(trace: &Trace, spec: &Spec, clock: Clock) -> Vec<String> {
+    // A file is stated, not connected to: of the phases, only the time taken is true.
+    if let Kind::File = spec.kind {
+        return vec![format!(
+            "timings: total {}",
+            duration::human(clock.since_start())
+        )];
+    }
     let mut lines = Vec::new();
     match spec.unix_socket() {
         Some(_) => lines.push(format!("address: unix socket {}", endpoint(spec))),
