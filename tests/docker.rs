@@ -588,3 +588,168 @@ fn entrypoint_waits_then_becomes_the_app_as_pid_1() {
         "ended by its own SIGTERM handler, not SIGKILL"
     );
 }
+
+/// The README's worker image (`file://`), its lines as written around a stand-in worker
+/// that touches /tmp/heartbeat every 200 ms, with the waits shortened: the bound 2 s
+/// instead of 30 s, Docker's interval 1 s.
+fn worker_from_readme() -> String {
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let snippet = readme
+        .split("```dockerfile\n")
+        .filter_map(|rest| rest.split("```").next())
+        .find(|block| block.contains("file:///tmp/heartbeat"))
+        .expect("the README's worker Dockerfile");
+    let lines: Vec<String> = snippet
+        .replace("\\\n", " ")
+        .lines()
+        .map(|l| match l {
+            l if l.starts_with("COPY --from=ghcr.io/healthprobe/healthprobe:") => {
+                "COPY --from=healthprobe:local /healthprobe /usr/local/bin/healthprobe".to_string()
+            }
+            "COPY worker /worker" => "COPY standin /worker".to_string(),
+            "ENTRYPOINT [\"/worker\"]" => "ENTRYPOINT [\"/worker\", \"worker\"]".to_string(),
+            l if l.starts_with("HEALTHCHECK ") => {
+                shortened(&l.replace("max-age=30s", "max-age=2s"))
+            }
+            l => l.to_string(),
+        })
+        .collect();
+    assert!(lines.iter().any(|l| l.contains("max-age=2s")), "{lines:#?}");
+    lines.join("\n") + "\n"
+}
+
+/// A worker with no port gets its HEALTHCHECK in one line: healthy while it beats; stopped
+/// (SIGSTOP), unhealthy after the bound and the retries, healthprobe's reason in the log;
+/// continued, healthy again.
+#[test]
+fn a_worker_heartbeat_in_a_real_engine() {
+    let Some(engine) = engine("worker") else {
+        return;
+    };
+    dist("linux/amd64", "amd64", false);
+    engine.build_project_image("healthprobe:local", "linux/amd64", "");
+    let context = context("worker", &worker_from_readme());
+    engine.build_app("worker:test", &context);
+    engine.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "worker",
+        "--network",
+        "none",
+        "worker:test",
+    ]);
+    let health = engine.health_until("worker", LIMIT, |h| status(h) == "healthy");
+    let (_, output) = log(&health).last().cloned().unwrap();
+    assert!(
+        output.starts_with("healthy: file:///tmp/heartbeat?max-age=2s modified "),
+        "{output}"
+    );
+    engine.ok(&["kill", "--signal", "STOP", "worker"]);
+    let health = engine.health_until("worker", LIMIT, |h| status(h) == "unhealthy");
+    assert!(
+        last_says(
+            &health,
+            "unhealthy: file:///tmp/heartbeat?max-age=2s modified "
+        ) && last_says(&health, "ago (max 2s)"),
+        "{health:#}"
+    );
+    engine.ok(&["kill", "--signal", "CONT", "worker"]);
+    engine.health_until("worker", LIMIT, |h| status(h) == "healthy");
+}
+
+/// An image that has no healthprobe gets one from the healthprobe image, with no
+/// Dockerfile: the image itself seeds a named volume (`--install`, as the README's compose
+/// service does), and the app's container, mounting it read-only, is probed through it.
+#[test]
+fn the_image_seeds_a_volume_for_an_image_without_healthprobe() {
+    let Some(engine) = engine("seed") else {
+        return;
+    };
+    let binary = dist("linux/amd64", "amd64", false);
+    engine.build_project_image("healthprobe:local", "linux/amd64", "");
+    engine.ok(&["volume", "create", "probe"]);
+    // As the image's own uid, a new volume (root's) cannot be written: one line says so.
+    let refused = engine.docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-v",
+        "probe:/probe",
+        "healthprobe:local",
+        "--install",
+        "/probe/healthprobe",
+    ]);
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    let said = String::from_utf8_lossy(&refused.stdout);
+    assert!(
+        said.starts_with("error: --install: cannot write /probe/healthprobe: permission denied"),
+        "{said}"
+    );
+    let seeded = engine.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--user",
+        "0:0",
+        "-v",
+        "probe:/probe",
+        "healthprobe:local",
+        "--install",
+        "/probe/healthprobe",
+    ]);
+    assert!(
+        seeded.starts_with("installed /probe/healthprobe ("),
+        "{seeded}"
+    );
+
+    // Someone else's image: the stand-in app alone, FROM scratch, no healthprobe in it.
+    let context = context(
+        "seed",
+        "FROM scratch\nCOPY standin /app\nENTRYPOINT [\"/app\"]\n",
+    );
+    engine.ok(&[
+        "build",
+        "--quiet",
+        "-t",
+        "vendor:app",
+        &context.display().to_string(),
+    ]);
+    let state = State::new("seed");
+    let mount = state.mount();
+    engine.ok(&[
+        RUN_APP,
+        &["-v", &mount, "-v", "probe:/probe:ro", "vendor:app"],
+    ]
+    .concat());
+    let probe = |expect: i32, says: &str| {
+        let start = Instant::now();
+        loop {
+            let out = engine.docker(&[
+                "exec",
+                "app",
+                "/probe/healthprobe",
+                "http://127.0.0.1:3000/health",
+            ]);
+            let said = String::from_utf8_lossy(&out.stdout).into_owned();
+            if out.status.code() == Some(expect) && said.starts_with(says) {
+                return;
+            }
+            assert!(start.elapsed() < LIMIT, "{out:?}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    probe(0, "healthy: 200 OK from http://127.0.0.1:3000/health");
+    state.set("mode", "503");
+    probe(1, "unhealthy: 503 Service Unavailable");
+    // The copy in the volume is the artifact, byte for byte.
+    let copied = scratch_dir("seed-copy").join("healthprobe");
+    engine.ok(&[
+        "cp",
+        "app:/probe/healthprobe",
+        &copied.display().to_string(),
+    ]);
+    assert!(std::fs::read(&copied).unwrap() == std::fs::read(&binary).unwrap());
+}

@@ -341,3 +341,94 @@ fn kube_play_runs_the_liveness_probe_through_a_shell() {
     podman.ok(&["kube", "down", file.to_str().unwrap()]);
     let _ = std::fs::remove_dir_all(&state.0);
 }
+
+/// The README's pattern for an image you do not build, played by `podman kube play`: an
+/// init container from the healthprobe image installs the probe into an `emptyDir`, and
+/// the app's container (an image with no healthprobe in it) mounts it and is probed
+/// through it by an exec liveness probe, which Podman judges healthy, then unhealthy with
+/// healthprobe's reason. (kube play runs the probe through `/bin/sh`, so the app's image
+/// has one, as node:20-slim does; a static busybox stands in for it. The init container
+/// is of Podman's `always` type, kept after it ran: Podman 4.3 removes a `once` one
+/// while it may still count as running and fails the play, containers/podman#18477.)
+#[test]
+fn kube_play_seeds_an_empty_dir_from_an_init_container() {
+    const TEST: &str = "kube_play_seeds_an_empty_dir_from_an_init_container";
+    let podman = match Podman::start("seed") {
+        Ok(p) => p,
+        Err(why) => return skip(TEST, &why),
+    };
+    let Some(busybox) = which("busybox") else {
+        return skip(TEST, "no static busybox (apt-get install busybox-static)");
+    };
+    podman.project_image();
+    let context = context(
+        "kube-vendor",
+        "FROM scratch\nCOPY standin /app\nCOPY busybox /bin/sh\nENTRYPOINT [\"/app\"]\n",
+    );
+    std::fs::copy(&busybox, context.join("busybox")).unwrap();
+    let context = context.display().to_string();
+    podman.ok(&[
+        "build",
+        "--quiet",
+        "--format",
+        "docker",
+        "-t",
+        "vendor:app",
+        &context,
+    ]);
+    let state = State::new("kube-seed");
+    let port = support::refused_port();
+    let pod = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: vendor\n  annotations:\n    \
+         io.podman.annotations.init.container.type: always\nspec:\n  hostNetwork: true\n  \
+         initContainers:\n    - name: healthprobe\n      image: localhost/healthprobe:local\n      \
+         args: [\"--install\", \"/probe/healthprobe\"]\n      \
+         volumeMounts:\n        - {{ name: probe, mountPath: /probe }}\n  \
+         containers:\n    - name: app\n      image: localhost/vendor:app\n      \
+         env:\n        - {{ name: PORT, value: \"{port}\" }}\n      \
+         volumeMounts:\n        - {{ name: state, mountPath: /state }}\n        \
+         - {{ name: probe, mountPath: /probe, readOnly: true }}\n      \
+         livenessProbe:\n        exec:\n          command: [\"/probe/healthprobe\", \"--timeout\", \
+         \"2s\", \"http://127.0.0.1:{port}/health\"]\n        periodSeconds: 12\n        \
+         timeoutSeconds: 5\n  \
+         volumes:\n    - name: state\n      hostPath:\n        path: {}\n    \
+         - name: probe\n      emptyDir: {{}}\n",
+        state.0.display()
+    );
+    let file = podman.dir.join("pod.yaml");
+    std::fs::write(&file, pod).unwrap();
+    podman.ok(&["kube", "play", file.to_str().unwrap()]);
+    let check = || {
+        let run = podman.podman(&["healthcheck", "run", "vendor-app"]);
+        let out = String::from_utf8_lossy(&run.stdout).into_owned()
+            + &String::from_utf8_lossy(&run.stderr);
+        (run.status.code().unwrap_or(-1), out)
+    };
+    let until = |want: i32| {
+        let start = std::time::Instant::now();
+        loop {
+            let (code, out) = check();
+            if code == want {
+                return;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(30),
+                "podman healthcheck run: {code} {out}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+    };
+    until(0);
+    state.set("mode", "503");
+    until(1);
+    let health = &podman.inspect("container", "vendor-app")["State"];
+    let health = if health["Health"].is_null() {
+        &health["Healthcheck"]
+    } else {
+        &health["Health"]
+    };
+    let log = health["Log"].to_string();
+    assert!(log.contains("unhealthy: 503 Service Unavailable"), "{log}");
+    podman.ok(&["kube", "down", file.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&state.0);
+}

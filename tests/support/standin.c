@@ -8,7 +8,10 @@
  * /state/ready, if present, overrides the status for /health/ready (a database that is
  * not there yet). The test changes the files on the host, through a bind mount.
  * SIGTERM ends it at once with exit 0, as a Node service's handler does: as PID 1 of a
- * container, a process without a handler ignores docker stop's SIGTERM. */
+ * container, a process without a handler ignores docker stop's SIGTERM.
+ * `standin worker` is a worker with no port instead: it touches /tmp/heartbeat every
+ * 200 ms, as a queue consumer does after each job (making /tmp, which a FROM scratch image
+ * lacks). */
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -72,7 +76,18 @@ static void stop(int signum) {
     _exit(0);
 }
 
-int main(void) {
+static int worker(void) {
+    signal(SIGTERM, stop);
+    mkdir("/tmp", 01777);
+    for (;;) {
+        FILE *beat = fopen("/tmp/heartbeat", "w");
+        if (beat) fclose(beat);
+        usleep(200 * 1000);
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && !strcmp(argv[1], "worker")) return worker();
     const char *port = getenv("PORT");
     int listener = -1;
     int hung[64];
