@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::{BIN, Server, blackhole, refused_port, run, run_env};
+use support::{BIN, Server, blackhole, free_port, refused_port, run, run_env};
 
 #[test]
 fn tcp_targets_check_that_a_connection_is_accepted() {
@@ -72,7 +72,7 @@ fn healthy_after(port: u16, delay: Duration) -> thread::JoinHandle<()> {
 
 #[test]
 fn wait_returns_once_the_target_is_healthy() {
-    let port = refused_port();
+    let port = free_port();
     let url = format!("http://127.0.0.1:{port}/health");
     let starter = healthy_after(port, Duration::from_millis(700));
     let run = run(&["--wait", "5s", "--interval", "200ms", &url]);
@@ -324,7 +324,7 @@ fn several_targets_are_probed_concurrently_and_all_must_be_healthy() {
 /// seen, by a last attempt at the end; a wait that gives up says how long it really took.
 #[test]
 fn wait_probes_until_its_very_end() {
-    let port = refused_port();
+    let port = free_port();
     let url = format!("http://127.0.0.1:{port}/health");
     // After the attempt at 1.5 s, before the wait's end at 2 s.
     let starter = healthy_after(port, Duration::from_millis(1650));

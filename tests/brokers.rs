@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::{Server, is_root, refused_port, run, scratch_dir, skip, which};
+use support::{Server, free_port, is_root, run, scratch_dir, skip, which};
 
 /// A server the test started, killed when dropped (and with the test, if it aborts).
 struct Daemon(Child);
@@ -58,7 +58,7 @@ fn memcached_version() {
     let Some(memcached) = program("memcached_version", "memcached", "memcached") else {
         return;
     };
-    let port = refused_port();
+    let port = free_port();
     let mut command = Command::new(memcached);
     command.args(["-l", "127.0.0.1", "-p", &port.to_string(), "-U", "0"]);
     if is_root() {
@@ -77,7 +77,7 @@ fn nats_info_and_lame_duck_mode() {
         return;
     };
     let dir = scratch_dir("nats");
-    let port = refused_port();
+    let port = free_port();
     let config = dir.join("nats.conf");
     std::fs::write(
         &config,
@@ -127,7 +127,7 @@ fn mosquitto_anonymous_and_with_passwords() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     for anonymous in [true, false] {
-        let port = refused_port();
+        let port = free_port();
         let config = dir.join(format!("mosquitto-{anonymous}.conf"));
         let mut text = format!("listener {port} 127.0.0.1\nallow_anonymous {anonymous}\n");
         if !anonymous {
@@ -179,7 +179,7 @@ fn rabbitmq_connection_start() {
     }
     let dir = scratch_dir("rabbitmq");
     std::fs::write(dir.join("enabled_plugins"), "[].\n").unwrap();
-    let (port, dist, epmd) = (refused_port(), refused_port(), refused_port());
+    let (port, dist, epmd) = (free_port(), free_port(), free_port());
     let at = |leaf: &str| dir.join(leaf).display().to_string();
     let mut command = Command::new("unshare");
     command

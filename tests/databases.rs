@@ -11,11 +11,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::{Run, Server, is_root, refused_port, run, scratch_dir, skip, which};
-
-fn free_port() -> u16 {
-    refused_port()
-}
+use support::{Run, Server, free_port, is_root, run, scratch_dir, skip, which};
 
 /// Waits until `ready` holds, for at most 30 s.
 fn until(what: &str, ready: impl Fn() -> bool) {

@@ -252,3 +252,49 @@ fn a_reader_never_sees_a_partial_copy() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     assert!(reader.join().unwrap() > 0);
 }
+
+/// A file system that never answers (a FUSE mount whose daemon answers nothing after
+/// INIT, `support/stuck_fs.py`, in a mount namespace of its own): the verdict comes at the
+/// deadline, naming the file system. (The process itself then waits in the kernel for the
+/// stat the daemon took and never answered; the test ends the file system to let it go.)
+#[test]
+fn a_stuck_file_system_cannot_hold_the_verdict() {
+    const TEST: &str = "a_stuck_file_system_cannot_hold_the_verdict";
+    if !is_root() {
+        return skip(TEST, "mounting FUSE needs root");
+    }
+    if !Path::new("/dev/fuse").exists() {
+        return skip(TEST, "no /dev/fuse");
+    }
+    let Some(unshare) = support::which("unshare") else {
+        return skip(TEST, "no unshare (util-linux)");
+    };
+    let dir = support::scratch_dir("stuck");
+    let mountpoint = dir.join("mnt");
+    fs::create_dir(&mountpoint).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/stuck_fs.py");
+    let url = file_url(&mountpoint.join("heartbeat"), "?max-age=30s");
+    let mut command = Command::new(unshare);
+    command
+        .args(["--mount", "--propagation", "private", "python3"])
+        .arg(&script)
+        .arg(&mountpoint)
+        .args([BIN, "-t", "1s", &url]);
+    let out = run_command(command);
+    let mut lines = out.stdout.lines();
+    let verdict = lines.next().unwrap_or("");
+    assert_eq!(
+        verdict,
+        format!(
+            "timeout: no answer from the file system about {} within 1s",
+            mountpoint.join("heartbeat").display()
+        ),
+        "{out:#?}"
+    );
+    let after: u64 = lines
+        .next()
+        .and_then(|l| l.strip_prefix("after ")?.strip_suffix(" ms")?.parse().ok())
+        .unwrap_or_else(|| panic!("{out:#?}"));
+    // The deadline is 1 s; the slack is for a loaded machine, never a hang.
+    assert!(after < 2500, "the verdict took {after} ms");
+}

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use support::h2::{SETTINGS, frame, peer, read_request, response_headers, trailers};
 use support::pki::Pki;
-use support::{Run, Server, refused_port, run, run_command, scratch_dir, skip, which};
+use support::{Run, Server, free_port, refused_port, run, run_command, scratch_dir, skip, which};
 
 const SUPPORT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support");
 
@@ -120,7 +120,7 @@ impl Drop for Grpc {
 
 /// A free port on 127.0.0.1 and its `listen` argument.
 fn listen() -> (u16, String) {
-    let port = refused_port();
+    let port = free_port();
     (port, format!("127.0.0.1:{port}"))
 }
 
@@ -399,7 +399,7 @@ fn etcd_serves_health() {
         );
     };
     let dir = scratch_dir("grpc-etcd");
-    let (client, peer) = (refused_port(), refused_port());
+    let (client, peer) = (free_port(), free_port());
     let client_url = format!("http://127.0.0.1:{client}");
     let peer_url = format!("http://127.0.0.1:{peer}");
     let mut command = Command::new(etcd);

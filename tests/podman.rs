@@ -268,7 +268,7 @@ fn kube_play_runs_the_liveness_probe_through_a_shell() {
         ]);
     }
     let state = State::new("kube");
-    let port = support::refused_port().to_string();
+    let port = support::free_port().to_string();
     let play = |image: &str| {
         let pod = format!(
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  hostNetwork: true\n  \
@@ -377,7 +377,7 @@ fn kube_play_seeds_an_empty_dir_from_an_init_container() {
         &context,
     ]);
     let state = State::new("kube-seed");
-    let port = support::refused_port();
+    let port = support::free_port();
     let pod = format!(
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: vendor\n  annotations:\n    \
          io.podman.annotations.init.container.type: always\nspec:\n  hostNetwork: true\n  \

@@ -77,7 +77,7 @@ struct Registry {
 
 impl Registry {
     fn start(program: &Path, dir: &Path) -> Registry {
-        let addr = format!("127.0.0.1:{}", support::refused_port());
+        let addr = format!("127.0.0.1:{}", support::free_port());
         let config = dir.join("config.yml");
         std::fs::write(
             &config,

@@ -241,6 +241,27 @@ fn scenario(line: &str) -> Option<String> {
             out(run_command(command))
         }
         l if l.starts_with("error: --status") => out(run(&["--status", "2oo"])),
+        l if l.starts_with("timeout: no answer from the file system") => {
+            // A FUSE file system that never answers: tests/files.rs's stuck_fs.py.
+            let dir = support::scratch_dir("readme-stuck");
+            let mountpoint = dir.join("mnt");
+            std::fs::create_dir(&mountpoint).unwrap();
+            let script =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/stuck_fs.py");
+            let beat = mountpoint.join("heartbeat");
+            let mut command = Command::new("unshare");
+            command
+                .args(["--mount", "--propagation", "private", "python3"])
+                .arg(&script)
+                .arg(&mountpoint)
+                .args([BIN, &format!("file://{}", beat.display())]);
+            let printed = run_command(command).stdout;
+            printed
+                .lines()
+                .next()
+                .unwrap_or("")
+                .replace(&beat.display().to_string(), "/tmp/heartbeat")
+        }
         // The README's path stands for the heartbeat this run writes.
         l if l.starts_with("healthy: file://") || l.starts_with("unhealthy: file://") => {
             let stale = l.starts_with("unhealthy");

@@ -355,7 +355,7 @@ fn verbose_tells_only_what_happened() {
             return;
         };
         let port = listener.local_addr().unwrap().port();
-        let Some(_held) = held_on_ipv4(port) else {
+        let Some(_held) = support::bound_only(libc::AF_INET, port) else {
             continue;
         };
         let v6 = Server::on(listener, |c| c.respond("200 OK", &[], b"ok"));
@@ -365,33 +365,6 @@ fn verbose_tells_only_what_happened() {
         return;
     }
     panic!("no port free on both 127.0.0.1 and ::1");
-}
-
-/// A TCP socket bound to 127.0.0.1:`port` that never listens, so connections to it are
-/// refused and no other socket can take the port; closed when dropped. `None` when the
-/// port is taken.
-fn held_on_ipv4(port: u16) -> Option<std::os::fd::OwnedFd> {
-    use std::os::fd::FromRawFd;
-    // SAFETY: socket(2) returns a new descriptor or -1; the descriptor is owned by exactly
-    // one OwnedFd, which closes it; bind(2) reads the address it is given, which lives on
-    // the stack for the call.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        if fd < 0 {
-            return None;
-        }
-        let owned = std::os::fd::OwnedFd::from_raw_fd(fd);
-        let mut addr: libc::sockaddr_in = std::mem::zeroed();
-        addr.sin_family = libc::AF_INET as libc::sa_family_t;
-        addr.sin_port = port.to_be();
-        addr.sin_addr.s_addr = u32::from_be_bytes([127, 0, 0, 1]).to_be();
-        let bound = libc::bind(
-            fd,
-            (&raw const addr).cast(),
-            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-        );
-        (bound == 0).then_some(owned)
-    }
 }
 
 #[test]

@@ -353,13 +353,86 @@ pub fn blackhole() -> (SocketAddr, Vec<TcpStream>, TcpListener) {
     panic!("the accept queue never filled");
 }
 
-/// A free loopback port: bound and released, so connecting to it is refused.
-pub fn refused_port() -> u16 {
+/// A free loopback port, for a server to take: bound and released.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// A loopback port that refuses connections for the rest of the test's process: held on
+/// 127.0.0.1 and on ::1 (where there is IPv6) by sockets bound and never listening, so
+/// that no other server (another test's, or a scenario's on another thread) can take it
+/// and answer in its place. Each test is a process of its own: the sockets go with it.
+pub fn refused_port() -> u16 {
+    for _ in 0..50 {
+        let Some((v4, port)) = bound_only(libc::AF_INET, 0) else {
+            continue;
+        };
+        let v6 = bound_only(libc::AF_INET6, port);
+        if v6.is_none() && TcpListener::bind("[::1]:0").is_ok() {
+            // IPv6 is there, and the port is taken on it: another one.
+            continue;
+        }
+        std::mem::forget((v4, v6));
+        return port;
+    }
+    panic!("no loopback port free on both 127.0.0.1 and ::1");
+}
+
+/// A TCP socket bound to the loopback address of `family` at `port` (0: any), never
+/// listening, so connections to it are refused and no other socket can take the port;
+/// and the port it got. `None` when the port is taken.
+pub fn bound_only(family: libc::c_int, port: u16) -> Option<(std::os::fd::OwnedFd, u16)> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    // SAFETY: socket(2) returns a new descriptor or -1, owned by exactly one OwnedFd;
+    // setsockopt, bind and getsockname read or write only the locals they are given, with
+    // their sizes.
+    unsafe {
+        let fd = libc::socket(family, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return None;
+        }
+        let owned = std::os::fd::OwnedFd::from_raw_fd(fd);
+        let mut storage: libc::sockaddr_storage = std::mem::zeroed();
+        let len = if family == libc::AF_INET {
+            let addr = (&raw mut storage).cast::<libc::sockaddr_in>();
+            (*addr).sin_family = libc::AF_INET as libc::sa_family_t;
+            (*addr).sin_port = port.to_be();
+            (*addr).sin_addr.s_addr = u32::from_be_bytes([127, 0, 0, 1]).to_be();
+            std::mem::size_of::<libc::sockaddr_in>()
+        } else {
+            let only: libc::c_int = 1;
+            libc::setsockopt(
+                fd,
+                libc::IPPROTO_IPV6,
+                libc::IPV6_V6ONLY,
+                (&raw const only).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+            let addr = (&raw mut storage).cast::<libc::sockaddr_in6>();
+            (*addr).sin6_family = libc::AF_INET6 as libc::sa_family_t;
+            (*addr).sin6_port = port.to_be();
+            (*addr).sin6_addr.s6_addr = std::net::Ipv6Addr::LOCALHOST.octets();
+            std::mem::size_of::<libc::sockaddr_in6>()
+        };
+        let len = len as libc::socklen_t;
+        if libc::bind(fd, (&raw const storage).cast(), len) != 0 {
+            return None;
+        }
+        let mut got = len;
+        if libc::getsockname(owned.as_raw_fd(), (&raw mut storage).cast(), &mut got) != 0 {
+            return None;
+        }
+        let port = if family == libc::AF_INET {
+            u16::from_be((*(&raw const storage).cast::<libc::sockaddr_in>()).sin_port)
+        } else {
+            u16::from_be((*(&raw const storage).cast::<libc::sockaddr_in6>()).sin6_port)
+        };
+        Some((owned, port))
+    }
 }
 
 /// A test that cannot run here says so, and under CI (`CI=true`) fails instead: a
