@@ -21,8 +21,9 @@ fn binary_is_static_with_no_interpreter_and_no_libraries() {
 /// Size is a feature: the release binary stays within 600 KiB (issue #5) when built as it
 /// ships, by the pinned nightly, which compiles std without its backtrace symboliser
 /// (.cargo/config.toml, −230 KB). A stable toolchain (what distribution packagers use)
-/// links the prebuilt std, symboliser included, and reaches ~750 KiB: its bound is
-/// 800 KiB. Which toolchain ran the tests is the cargo that ran them; which std the binary
+/// links the prebuilt std, symboliser included, and reaches ~800 KiB: its bound is
+/// 840 KiB (800 until `file://` and `--install` took it to 820,728 bytes; the shipped
+/// build stays at its own bound). Which toolchain ran the tests is the cargo that ran them; which std the binary
 /// links, the binary tells (the symboliser's crates name their sources in it).
 #[test]
 fn release_binary_stays_within_its_toolchains_bound() {
@@ -46,10 +47,10 @@ fn release_binary_stays_within_its_toolchains_bound() {
             "the binary is {size} bytes, over 600 KiB"
         );
     } else {
-        eprintln!("stable toolchain: {size} bytes (bound 800 KiB; the pinned nightly: 600 KiB)");
+        eprintln!("stable toolchain: {size} bytes (bound 840 KiB; the pinned nightly: 600 KiB)");
         assert!(
-            size <= 800 * 1024,
-            "the binary is {size} bytes, over 800 KiB"
+            size <= 840 * 1024,
+            "the binary is {size} bytes, over 840 KiB"
         );
     }
 }

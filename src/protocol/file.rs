@@ -23,7 +23,8 @@ pub struct Heartbeat {
 }
 
 /// Reads a `file://` target's path and query (`/run/worker.heartbeat?max-age=30s`):
-/// an absolute path, percent-encoded as in any URL (`%20` for a space), and `max-age`,
+/// an absolute path, percent-encoded as in any URL (`%20` for a space; a `%` without two
+/// hex digits after it is itself), and `max-age`,
 /// the one parameter. Target parsing refuses what this refuses; the exchange reads it
 /// again.
 pub fn heartbeat(path_and_query: &str) -> Result<Heartbeat, String> {
@@ -45,29 +46,9 @@ pub fn heartbeat(path_and_query: &str) -> Result<Heartbeat, String> {
             }
         }
     }
-    let mut bytes = Vec::with_capacity(path.len());
-    let mut rest = path.as_bytes();
-    while let Some((&b, after)) = rest.split_first() {
-        let decoded = match (b, after) {
-            (b'%', [high, low, ..]) => {
-                let hex = |c: u8| (c as char).to_digit(16);
-                match (hex(*high), hex(*low)) {
-                    (Some(h), Some(l)) => Some((h * 16 + l) as u8),
-                    _ => None,
-                }
-            }
-            (b'%', _) => None,
-            _ => {
-                bytes.push(b);
-                rest = after;
-                continue;
-            }
-        };
-        match decoded {
-            Some(0) | None => return Err("a % in the path is not %XX (or is %00)".to_string()),
-            Some(byte) => bytes.push(byte),
-        }
-        rest = &after[2..];
+    let bytes = super::percent::decode(path.as_bytes());
+    if bytes.contains(&0) {
+        return Err("the path holds %00, which no file name can".to_string());
     }
     use std::os::unix::ffi::OsStringExt;
     Ok(Heartbeat {

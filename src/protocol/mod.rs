@@ -17,6 +17,7 @@ mod memcached;
 mod mqtt;
 mod mysql;
 mod nats;
+pub(crate) mod percent;
 mod postgres;
 mod redis;
 pub mod scheme;

@@ -202,7 +202,7 @@ fn judge(answer: &h2::Answer, service: &str, secrets: &Secrets) -> Result<Answer
         .as_deref()
         .filter(|m| !m.is_empty())
         .map(|m| {
-            let shown = secrets.show(&percent_decoded(m), 200);
+            let shown = secrets.show(&super::percent::decode(m), 200);
             format!(" (grpc-message {})", crate::sanitize::quoted(&shown))
         })
         .unwrap_or_default();
@@ -326,33 +326,9 @@ pub(super) fn shown_value(name: &[u8], value: &[u8], secrets: &Secrets) -> Strin
         };
     }
     if name == b"grpc-message" {
-        return secrets.show(&percent_decoded(value), 200);
+        return secrets.show(&super::percent::decode(value), 200);
     }
     secrets.show(value, 200)
-}
-
-/// `grpc-message` is percent-encoded (the gRPC over HTTP/2 spec).
-fn percent_decoded(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (
-            text[i],
-            text.get(i + 1).copied().and_then(hex),
-            text.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (b, ..) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    out
 }
 
 /// A gRPC status code's name.
@@ -410,7 +386,13 @@ mod tests {
 
     #[test]
     fn grpc_messages_are_percent_decoded() {
-        assert_eq!(percent_decoded(b"unknown%20service%"), b"unknown service%");
-        assert_eq!(percent_decoded(b"%e2%9c%93 ok %zz"), "✓ ok %zz".as_bytes());
+        assert_eq!(
+            crate::protocol::percent::decode(b"unknown%20service%"),
+            b"unknown service%"
+        );
+        assert_eq!(
+            crate::protocol::percent::decode(b"%e2%9c%93 ok %zz"),
+            "✓ ok %zz".as_bytes()
+        );
     }
 }
