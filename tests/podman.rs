@@ -91,6 +91,40 @@ impl Podman {
         ]);
     }
 
+    /// The container's health state: `.State.Health`, spelt `Healthcheck` by some of
+    /// Podman's versions.
+    fn health(&self, container: &str) -> Value {
+        let state = &self.inspect("container", container)["State"];
+        match state["Health"].is_null() {
+            true => state["Healthcheck"].clone(),
+            false => state["Health"].clone(),
+        }
+    }
+
+    /// `podman healthcheck run CONTAINER` once: its exit code and what it printed.
+    fn check(&self, container: &str) -> (i32, String) {
+        let run = self.podman(&["healthcheck", "run", container]);
+        let out = String::from_utf8_lossy(&run.stdout).into_owned()
+            + &String::from_utf8_lossy(&run.stderr);
+        (run.status.code().unwrap_or(-1), out)
+    }
+
+    /// [`Podman::check`] until it exits `want`, for at most 30 s.
+    fn check_until(&self, container: &str, want: i32) {
+        let start = std::time::Instant::now();
+        loop {
+            let (code, out) = self.check(container);
+            if code == want {
+                return;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(30),
+                "podman healthcheck run: {code} {out}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+    }
+
     fn inspect(&self, what: &str, name: &str) -> Value {
         let out = self.ok(&["inspect", "--type", what, name]);
         let all: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -125,21 +159,14 @@ fn healthcheck(image: &Value) -> Option<Vec<String>> {
 
 /// `podman healthcheck run` once: its exit code and the health log's last output.
 fn check_now(podman: &Podman) -> (i32, String) {
-    let run = podman.podman(&["healthcheck", "run", "app"]);
-
-    let health = &podman.inspect("container", "app")["State"];
-    let health = if health["Health"].is_null() {
-        &health["Healthcheck"]
-    } else {
-        &health["Health"]
-    };
-    let output = health["Log"]
+    let (code, _) = podman.check("app");
+    let output = podman.health("app")["Log"]
         .as_array()
         .and_then(|log| log.last())
         .and_then(|entry| entry["Output"].as_str())
         .unwrap_or("")
         .to_string();
-    (run.status.code().unwrap_or(-1), output)
+    (code, output)
 }
 
 #[test]
@@ -200,12 +227,7 @@ fn the_example_healthcheck_in_podman() {
     // After the example's retries, Podman judges the container unhealthy.
     let start = std::time::Instant::now();
     loop {
-        let state = &podman.inspect("container", "app")["State"];
-        let health = if state["Health"].is_null() {
-            &state["Healthcheck"]
-        } else {
-            &state["Health"]
-        };
+        let health = podman.health("app");
         if health["Status"] == "unhealthy" {
             break;
         }
@@ -298,37 +320,11 @@ fn kube_play_runs_the_liveness_probe_through_a_shell() {
         assert!(!test.join(" ").contains("--ready"), "{test:?}");
         file
     };
-    let check = || {
-        let run = podman.podman(&["healthcheck", "run", "web-app"]);
-        let out = String::from_utf8_lossy(&run.stdout).into_owned()
-            + &String::from_utf8_lossy(&run.stderr);
-        (run.status.code().unwrap_or(-1), out)
-    };
-    let until = |want: i32| {
-        let start = std::time::Instant::now();
-        loop {
-            let (code, out) = check();
-            if code == want {
-                return out;
-            }
-            assert!(
-                start.elapsed() < std::time::Duration::from_secs(30),
-                "podman healthcheck run: {code} {out}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(300));
-        }
-    };
     let file = play("app:shell");
-    until(0);
+    podman.check_until("web-app", 0);
     state.set("mode", "503");
-    until(1);
-    let health = &podman.inspect("container", "web-app")["State"];
-    let health = if health["Health"].is_null() {
-        &health["Healthcheck"]
-    } else {
-        &health["Health"]
-    };
-    let log = health["Log"].to_string();
+    podman.check_until("web-app", 1);
+    let log = podman.health("web-app")["Log"].to_string();
     assert!(log.contains("unhealthy: 503 Service Unavailable"), "{log}");
     podman.ok(&["kube", "down", file.to_str().unwrap()]);
 
@@ -336,7 +332,7 @@ fn kube_play_runs_the_liveness_probe_through_a_shell() {
     state.set("mode", "200");
     let file = play("app:noshell");
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let (code, out) = check();
+    let (code, out) = podman.check("web-app");
     assert_ne!(code, 0, "{out}");
     podman.ok(&["kube", "down", file.to_str().unwrap()]);
     let _ = std::fs::remove_dir_all(&state.0);
@@ -398,36 +394,10 @@ fn kube_play_seeds_an_empty_dir_from_an_init_container() {
     let file = podman.dir.join("pod.yaml");
     std::fs::write(&file, pod).unwrap();
     podman.ok(&["kube", "play", file.to_str().unwrap()]);
-    let check = || {
-        let run = podman.podman(&["healthcheck", "run", "vendor-app"]);
-        let out = String::from_utf8_lossy(&run.stdout).into_owned()
-            + &String::from_utf8_lossy(&run.stderr);
-        (run.status.code().unwrap_or(-1), out)
-    };
-    let until = |want: i32| {
-        let start = std::time::Instant::now();
-        loop {
-            let (code, out) = check();
-            if code == want {
-                return;
-            }
-            assert!(
-                start.elapsed() < std::time::Duration::from_secs(30),
-                "podman healthcheck run: {code} {out}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(300));
-        }
-    };
-    until(0);
+    podman.check_until("vendor-app", 0);
     state.set("mode", "503");
-    until(1);
-    let health = &podman.inspect("container", "vendor-app")["State"];
-    let health = if health["Health"].is_null() {
-        &health["Healthcheck"]
-    } else {
-        &health["Health"]
-    };
-    let log = health["Log"].to_string();
+    podman.check_until("vendor-app", 1);
+    let log = podman.health("vendor-app")["Log"].to_string();
     assert!(log.contains("unhealthy: 503 Service Unavailable"), "{log}");
     podman.ok(&["kube", "down", file.to_str().unwrap()]);
     let _ = std::fs::remove_dir_all(&state.0);
