@@ -13,20 +13,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use healthprobe::judge::verdict::Category;
 use support::h2::{frame, peer, response_headers, trailers};
 use support::{BIN, Server, refused_port, run, run_command, run_env};
 
 /// The README's report lines, as written.
 fn readme_lines() -> Vec<String> {
     let readme = include_str!("../README.md");
-    let words = [
-        "healthy: ",
-        "unhealthy: ",
-        "unreachable: ",
-        "timeout: ",
-        "error: ",
-        "waiting: ",
-    ];
+    let words: Vec<String> = (Category::ALL.iter().map(|c| c.word()))
+        .chain(["waiting"])
+        .map(|word| format!("{word}: "))
+        .collect();
     let mut lines = Vec::new();
     for code in readme.split('`').skip(1).step_by(2) {
         for line in code.lines() {

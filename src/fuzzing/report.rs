@@ -1,7 +1,7 @@
 //! What every report promises, asserted: its size, its lines, escaping, and no run of a
 //! secret.
 
-use crate::judge::verdict::Verdict;
+use crate::judge::verdict::{Category, Verdict};
 use crate::report::{self, Format, MAX_OUTPUT, Verbosity};
 use crate::sanitize::{self, REDACTED, WINDOW};
 
@@ -26,14 +26,8 @@ pub fn assert_report(out: &str, format: Format, secrets: &[&str]) {
     }
     match format {
         Format::Text => {
-            let words = [
-                "healthy: ",
-                "unhealthy: ",
-                "unreachable: ",
-                "timeout: ",
-                "error: ",
-            ];
-            assert!(words.iter().any(|w| lines[0].starts_with(w)), "{out:?}");
+            let starts = |c: &Category| lines[0].starts_with(&format!("{}: ", c.word()));
+            assert!(Category::ALL.iter().any(starts), "{out:?}");
             assert!(lines[1..].iter().all(|l| l.starts_with("  ")), "{out:?}");
         }
         Format::Json => {

@@ -27,6 +27,15 @@ pub enum Category {
 }
 
 impl Category {
+    /// Every category: what a report's first word may be.
+    pub const ALL: [Category; 5] = [
+        Category::Healthy,
+        Category::Unhealthy,
+        Category::Unreachable,
+        Category::Timeout,
+        Category::Error,
+    ];
+
     /// The first word of every report.
     pub fn word(self) -> &'static str {
         match self {
