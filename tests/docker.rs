@@ -339,12 +339,19 @@ fn from_readme() -> String {
     format!("{}\nCMD [\"/app\"]\n", dockerfile.join("\n"))
 }
 
+/// An engine with the project's amd64 image, `healthprobe:local`, built from `dist/`; and
+/// the artifact in it.
+fn engine_with_project_image(test: &str) -> Option<(Engine, PathBuf)> {
+    let engine = engine(test)?;
+    let binary = dist("linux/amd64", "amd64", false);
+    engine.build_project_image("healthprobe:local", "linux/amd64", "");
+    Some((engine, binary))
+}
+
 /// An engine running an app image built from `dockerfile` around the stand-in: the
 /// project's image built first, from `dist/`, and passed as HEALTHPROBE_IMAGE.
 fn app(test: &str, dockerfile: String) -> Option<(Engine, State, &'static str)> {
-    let engine = engine(test)?;
-    dist("linux/amd64", "amd64", false);
-    engine.build_project_image("healthprobe:local", "linux/amd64", "");
+    let (engine, _) = engine_with_project_image(test)?;
 
     let context = context(test, &dockerfile);
     engine.build_app("app:test", &context);
@@ -517,11 +524,9 @@ fn readme_snippet_in_a_real_engine() {
 /// its own SIGTERM at once, not by Docker's SIGKILL ten seconds later.
 #[test]
 fn entrypoint_waits_then_becomes_the_app_as_pid_1() {
-    let Some(engine) = engine("exec") else {
+    let Some((engine, _)) = engine_with_project_image("exec") else {
         return;
     };
-    dist("linux/amd64", "amd64", false);
-    engine.build_project_image("healthprobe:local", "linux/amd64", "");
     let context = context(
         "exec",
         "ARG HEALTHPROBE_IMAGE\n\
@@ -623,11 +628,9 @@ fn worker_from_readme() -> String {
 /// continued, healthy again.
 #[test]
 fn a_worker_heartbeat_in_a_real_engine() {
-    let Some(engine) = engine("worker") else {
+    let Some((engine, _)) = engine_with_project_image("worker") else {
         return;
     };
-    dist("linux/amd64", "amd64", false);
-    engine.build_project_image("healthprobe:local", "linux/amd64", "");
     let context = context("worker", &worker_from_readme());
     engine.build_app("worker:test", &context);
     engine.ok(&[
@@ -663,11 +666,9 @@ fn a_worker_heartbeat_in_a_real_engine() {
 /// service does), and the app's container, mounting it read-only, is probed through it.
 #[test]
 fn the_image_seeds_a_volume_for_an_image_without_healthprobe() {
-    let Some(engine) = engine("seed") else {
+    let Some((engine, binary)) = engine_with_project_image("seed") else {
         return;
     };
-    let binary = dist("linux/amd64", "amd64", false);
-    engine.build_project_image("healthprobe:local", "linux/amd64", "");
     engine.ok(&["volume", "create", "probe"]);
     // As the image's own uid, a new volume (root's) cannot be written: one line says so.
     let refused = engine.docker(&[
