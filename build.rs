@@ -10,7 +10,8 @@
 //! linker cannot pack; it also ignores the scripts, which cost nothing there.
 //!
 //! Every build also embeds its dependency list for scanners (`build/dependencies.rs`),
-//! and a nightly compiler turns on std's allocation-failure hook (`sys::process`).
+//! a nightly compiler turns on std's allocation-failure hook (`sys::process`), and every
+//! system but Linux gets the portable `sys` variant (`cfg(portable)`, src/sys/mod.rs).
 
 use std::path::Path;
 
@@ -30,7 +31,14 @@ fn main() {
     if version.is_ok_and(|v| String::from_utf8_lossy(&v.stdout).contains("-nightly")) {
         println!("cargo:rustc-cfg=alloc_error_hook");
     }
-    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") {
+    // The `sys` variant (src/sys/): Linux's own, or the portable one every other system
+    // builds (and Linux with the `portable-sys` test feature).
+    println!("cargo::rustc-check-cfg=cfg(portable)");
+    let linux = std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux");
+    if !linux || std::env::var_os("CARGO_FEATURE_PORTABLE_SYS").is_some() {
+        println!("cargo:rustc-cfg=portable");
+    }
+    if !linux {
         return;
     }
     // rust-lld (the arm64 cross link) takes linker flags bare; cc passes them on with -Wl.

@@ -5,8 +5,8 @@
 //! started with, and the standard descriptors; every other descriptor is close-on-exec.
 
 use std::ffi::{OsStr, c_int};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::PermissionsExt;
+#[cfg(unix)]
+use std::os::unix::{ffi::OsStrExt, fs::PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::sanitize::{io_text, printable};
@@ -20,12 +20,14 @@ pub struct Unstartable {
 
 /// The default PATH when the environment has none, as musl's `execvp` has it (a
 /// `scratch` image sets no PATH unless its Dockerfile does).
+#[cfg(unix)]
 const DEFAULT_PATH: &[u8] = b"/usr/local/bin:/bin:/usr/bin";
 
 /// Where COMMAND is: itself when it holds a `/`, else the first executable file of that
 /// name in the directories of `path` (`PATH`; an empty entry is the current directory),
 /// as `execvp` searches. Looked up before the verdict is reported, so that a command
 /// that cannot start is the run's one report, not a second one after "healthy".
+#[cfg(unix)]
 pub fn find(command: &OsStr, path: Option<&OsStr>) -> Result<PathBuf, Unstartable> {
     let found = search(command, path)?;
     starts_as_a_program(&found)?;
@@ -37,6 +39,7 @@ pub fn find(command: &OsStr, path: Option<&OsStr>) -> Result<PathBuf, Unstartabl
 /// `execvp` and shells run such a file with `/bin/sh`; healthprobe starts no shell (a
 /// `scratch` or distroless image has none, and an entrypoint that silently needed one
 /// would break there), so it says what to add. A file it cannot read is left to `execve`.
+#[cfg(unix)]
 fn starts_as_a_program(found: &Path) -> Result<(), Unstartable> {
     use std::io::Read;
     let mut head = [0u8; 4];
@@ -58,6 +61,7 @@ fn starts_as_a_program(found: &Path) -> Result<(), Unstartable> {
 }
 
 /// [`find`]'s search, as `execvp`'s.
+#[cfg(unix)]
 fn search(command: &OsStr, path: Option<&OsStr>) -> Result<PathBuf, Unstartable> {
     let shown = printable(command.as_bytes(), 200);
     let runnable = |p: &Path| {
@@ -106,13 +110,25 @@ fn search(command: &OsStr, path: Option<&OsStr>) -> Result<PathBuf, Unstartable>
     })
 }
 
+/// On Windows a process cannot become another (no `execve`): the form is refused before
+/// any probe, as a command that cannot start is.
+#[cfg(windows)]
+pub fn find(_: &OsStr, _: Option<&OsStr>) -> Result<PathBuf, Unstartable> {
+    Err(Unstartable {
+        code: 1,
+        reason: "-- COMMAND: Windows has no exec, so healthprobe cannot become the command; \
+                 run it after the probe instead: healthprobe URL && COMMAND"
+            .to_string(),
+    })
+}
+
 /// Why `execve` of `path` failed, once [`find`] had found it.
 pub fn failed(path: &Path, error: &std::io::Error) -> Unstartable {
     Unstartable {
         code: 126,
         reason: format!(
             "cannot start {:?}: {}",
-            printable(path.as_os_str().as_bytes(), 300),
+            printable(path.as_os_str().as_encoded_bytes(), 300),
             io_text(error)
         ),
     }

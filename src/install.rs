@@ -6,19 +6,25 @@
 //! disk, then renamed over PATH, so that a reader sees the old file or the whole new one,
 //! never a part.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
-
-use crate::sanitize::{io_text, printable};
+#[cfg(unix)]
+use {
+    crate::sanitize::{io_text, printable},
+    std::fs::{self, File, OpenOptions},
+    std::io::{self, Read, Write},
+    std::os::unix::{
+        ffi::OsStrExt,
+        fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt},
+    },
+};
 
 /// The mode of the copy: runnable by every uid, as the image's own binary is.
+#[cfg(unix)]
 const MODE: u32 = 0o755;
 
 /// Copies this binary to `path`, creating its missing directories with `parents`. The
 /// line to report, or why not.
+#[cfg(unix)]
 pub fn install(path: &Path, parents: bool) -> Result<String, String> {
     let shown = |p: &Path| printable(p.as_os_str().as_encoded_bytes(), 300);
     let name = shown(path);
@@ -52,12 +58,17 @@ pub fn install(path: &Path, parents: bool) -> Result<String, String> {
             .create(dir)
             .map_err(|e| format!("--install: cannot create {}: {}", shown(dir), io_text(&e)))?;
     }
+    #[cfg(target_os = "linux")]
     let mut own = File::open("/proc/self/exe").map_err(|e| {
         format!(
             "--install: cannot read this binary (/proc/self/exe: {}); is /proc mounted?",
             io_text(&e)
         )
     })?;
+    #[cfg(not(target_os = "linux"))]
+    let mut own = std::env::current_exe()
+        .and_then(File::open)
+        .map_err(|e| format!("--install: cannot read this binary: {}", io_text(&e)))?;
     let mut temporary = dir.as_os_str().as_bytes().to_vec();
     temporary.extend_from_slice(b"/.");
     temporary.extend_from_slice(file_name);
@@ -102,4 +113,15 @@ pub fn install(path: &Path, parents: bool) -> Result<String, String> {
         let _ = dir.sync_all();
     }
     Ok(format!("installed {name} ({bytes} bytes, mode 0755)\n"))
+}
+
+/// Windows has no container volume to seed with it: the copy that `--install` makes is
+/// for Linux images (the file's notes).
+#[cfg(windows)]
+pub fn install(_: &Path, _: bool) -> Result<String, String> {
+    Err(
+        "--install seeds a Linux container's volume; on Windows, copy healthprobe.exe \
+         where it is needed"
+            .to_string(),
+    )
 }

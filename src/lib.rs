@@ -19,6 +19,8 @@
 pub mod cli;
 pub mod duration;
 pub mod exec;
+// The fuzz harness's peers are Unix sockets; fuzzing runs on Linux.
+#[cfg(unix)]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod install;

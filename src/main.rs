@@ -1,9 +1,10 @@
 //! `healthprobe`: parse, probe, report, exit (or, with `-- COMMAND`, become it).
 //!
-//! The process starts at C's `main` rather than std's, for the reasons in
+//! On Linux the process starts at C's `main` rather than std's, for the reasons in
 //! `healthprobe::sys::process`; that entry and the allocator are `sys`'s, as all the
-//! crate's `unsafe` code is.
-#![no_main]
+//! crate's `unsafe` code is (macOS and Windows start at std's: `sys/portable/`).
+// Linux's `sys` starts at C's `main`; the portable variant at std's (`sys/portable/`).
+#![cfg_attr(not(portable), no_main)]
 #![deny(unsafe_code)]
 
 use std::ffi::{OsString, c_int};

@@ -258,6 +258,10 @@ fn plan(
     let targets = resolve_targets(cli.free_targets()?, ready, env)?;
     applies(&given, &targets)?;
     let tls = tls::load(&tls_options, targets.iter().any(Target::is_tls))?;
+    #[cfg(windows)]
+    if unix_socket.is_some() {
+        return Err(crate::sys::unix_socket::UNAVAILABLE.to_string());
+    }
     if targets.len() > 1 && unix_socket.is_some() {
         return Err("--unix-socket takes a single target".to_string());
     }

@@ -2,7 +2,6 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpStream};
-use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
 use ureq::unversioned::transport::{ConnectionDetails, Connector};
@@ -10,6 +9,7 @@ use ureq::{Error, Timeout};
 
 use super::transport::{Connection, Stream};
 use super::{Clock, SharedTrace, record};
+use crate::sys::unix_socket::UnixStream;
 
 /// Connects to the resolved addresses in turn, sharing what is left of the deadline
 /// between those not yet tried, and moving on when one refuses.

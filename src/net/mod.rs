@@ -18,7 +18,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use abandon::Pending;
-pub use bounded::{Bounded, REPLY_CAP, TOO_LONG, Unread};
+pub use bounded::{Bounded, TOO_LONG, Unread};
+// For the fuzz harness, which is Unix's.
+#[cfg(unix)]
+pub use bounded::REPLY_CAP;
 pub use clock::Clock;
 pub use dial::Dialer;
 pub use resolve::{Host, HostResolver, NoThread, resolver_named};

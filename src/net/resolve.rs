@@ -139,17 +139,23 @@ fn lookup(name: &str, port: u16, clock: Clock) -> Result<Vec<SocketAddr>, Error>
 }
 
 /// Whether getaddrinfo's error says the name does not exist (musl's EAI_NONAME, "Name does
-/// not resolve"; glibc's words too), rather than that no answer came.
+/// not resolve"; glibc's, Darwin's and Windows's words too), rather than that no answer
+/// came.
 fn no_such_name(error: &io::Error) -> bool {
     let said = error.to_string();
-    [
-        "Name does not resolve",
-        "Name or service not known",
-        "No address associated",
-    ]
-    .iter()
-    .any(|words| said.contains(words))
+    NO_SUCH_NAME.iter().any(|words| said.contains(words))
 }
+
+/// What the system's resolver says of a name that does not exist.
+#[cfg(target_os = "linux")]
+const NO_SUCH_NAME: [&str; 3] = [
+    "Name does not resolve",
+    "Name or service not known",
+    "No address associated",
+];
+/// Darwin's EAI_NONAME; Windows's WSAHOST_NOT_FOUND.
+#[cfg(not(target_os = "linux"))]
+const NO_SUCH_NAME: [&str; 2] = ["nodename nor servname", "No such host is known"];
 
 /// The resolver a lookup asked, as a report names it: the first nameserver of
 /// `/etc/resolv.conf`, or musl's fallback when there is none (read only for a report).

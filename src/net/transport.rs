@@ -3,7 +3,6 @@
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use ureq::unversioned::transport::{Buffers, NextTimeout, Transport};
@@ -12,6 +11,7 @@ use ureq::unversioned::transport::{ConnectionDetails, Connector};
 use ureq::{Error, Timeout};
 
 use super::{Clock, INPUT_BUFFER, OUTPUT_BUFFER, SharedTrace, record};
+use crate::sys::unix_socket::UnixStream;
 
 /// One connection to the target; every read and write waits at most until the deadline.
 #[derive(Debug)]

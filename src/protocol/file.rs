@@ -50,11 +50,27 @@ pub fn heartbeat(path_and_query: &str) -> Result<Heartbeat, String> {
     if bytes.contains(&0) {
         return Err("the path holds %00, which no file name can".to_string());
     }
-    use std::os::unix::ffi::OsStringExt;
     Ok(Heartbeat {
-        path: PathBuf::from(std::ffi::OsString::from_vec(bytes)),
+        path: path_from(bytes)?,
         max_age,
     })
+}
+
+/// The path a URL's decoded bytes name: any bytes on Unix.
+#[cfg(unix)]
+fn path_from(bytes: Vec<u8>) -> Result<PathBuf, String> {
+    use std::os::unix::ffi::OsStringExt;
+    Ok(PathBuf::from(std::ffi::OsString::from_vec(bytes)))
+}
+
+/// The path a URL's decoded bytes name on Windows: UTF-8 (as a URL's are), and a drive's
+/// path without the slash before it (`file:///C:/app/ready` is `C:/app/ready`).
+#[cfg(windows)]
+fn path_from(bytes: Vec<u8>) -> Result<PathBuf, String> {
+    let path = String::from_utf8(bytes).map_err(|_| "the path is not UTF-8".to_string())?;
+    let drive = path.as_bytes().get(1..3).is_some_and(|at| at[1] == b':')
+        && path.as_bytes()[1].is_ascii_alphabetic();
+    Ok(PathBuf::from(if drive { &path[1..] } else { &path[..] }))
 }
 
 /// A `stat` that outlived the attempt that started it (a stuck file system), for the next

@@ -8,11 +8,22 @@
 
 use std::fs::OpenOptions;
 use std::io::{self, Read};
+#[cfg(unix)]
 use std::os::unix::fs::OpenOptionsExt;
+#[cfg(windows)]
+use std::os::windows::fs::OpenOptionsExt;
 
-/// `O_NONBLOCK` on every platform healthprobe ships for (x86, ARM, POWER, s390x, RISC-V;
-/// only Alpha, MIPS, PA-RISC and SPARC differ): opening a FIFO returns at once.
+/// `O_NONBLOCK` on every Linux platform healthprobe ships for (x86, ARM, POWER, s390x,
+/// RISC-V; only Alpha, MIPS, PA-RISC and SPARC differ): opening a FIFO returns at once.
+#[cfg(target_os = "linux")]
 const O_NONBLOCK: i32 = 0o4000;
+/// Darwin's.
+#[cfg(target_os = "macos")]
+const O_NONBLOCK: i32 = 0x0004;
+/// None on Windows, whose open no FIFO can block (a named pipe with no server refuses at
+/// once).
+#[cfg(windows)]
+const O_NONBLOCK: u32 = 0;
 
 /// The contents of the regular file at `path`, at most `limit` bytes; errors are
 /// one-line reasons that name the path, never the contents.

@@ -16,8 +16,10 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Instant;
+
+pub use super::reports::{claim_report, report_fd, report_in_json, report_to_stderr};
 
 unsafe extern "C" {
     /// The C runtime's environment: a null-terminated array of `NAME=value` strings.
@@ -185,11 +187,6 @@ fn ignored(signum: c_int) -> bool {
     read == 0 && old.handler == SIG_IGN
 }
 
-/// Whether the run's one report has begun: by [`claim_report`], or by the signal handler
-/// of [`exit_on_termination`]. Whichever comes first writes and exits; the other stays
-/// silent, so a signal during the final report cannot add a second verdict.
-static REPORTED: AtomicBool = AtomicBool::new(false);
-
 /// The report the signal handler writes: `before`, the milliseconds waited, `after`.
 struct StopReport {
     started: Instant,
@@ -199,60 +196,13 @@ struct StopReport {
 
 static STOP_REPORT: OnceLock<StopReport> = OnceLock::new();
 
-/// Claims the run's one report. `false` when a signal handler already began its own:
-/// it is about to exit, and nothing more may be written.
-pub fn claim_report() -> bool {
-    !REPORTED.swap(true, Ordering::SeqCst)
-}
-
-/// Where reports go: standard output, or standard error when the process is to become a
-/// command (`-- COMMAND`), whose standard output is the app's.
-static REPORT_FD: AtomicI32 = AtomicI32::new(1);
-
-/// Sends every report of the run, the signal handler's included, to standard error.
-pub fn report_to_stderr() {
-    REPORT_FD.store(2, Ordering::Relaxed);
-}
-
-/// The descriptor reports go to: 1, or 2 after [`report_to_stderr`].
-pub fn report_fd() -> c_int {
-    REPORT_FD.load(Ordering::Relaxed)
-}
-
-/// Whether the run reports in JSON, for the one report that must be written without
-/// allocating (see [`out_of_memory`]).
-static JSON_REPORTS: AtomicBool = AtomicBool::new(false);
-
-/// Tells [`out_of_memory`] the run's report format, once it is known.
-pub fn report_in_json(json: bool) {
-    JSON_REPORTS.store(json, Ordering::Relaxed);
-}
-
 /// Ends the run when memory cannot be had (an address-space limit, `ulimit -v`, a
 /// container's memory limit): one `error:` report, or its JSON object, and exit 1 —
 /// not std's "memory allocation failed" and an abort (exit 134, no verdict). Called by
 /// the allocator (`arena`) instead of returning null, so no caller has to handle it.
 pub fn out_of_memory() -> ! {
-    // One reason in both formats; written without allocating, so put together here.
-    macro_rules! reason {
-        () => {
-            "out of memory (the memory or address-space limit is too low for the probe: \
-             ulimit -v, a container's memory limit?)"
-        };
-    }
-    const TEXT: &str = concat!("error: ", reason!(), "\n");
-    // The keys in the order every JSON report has them.
-    const JSON: &str = concat!(
-        "{\"elapsed_ms\":0.0,\"healthy\":false,\"reason\":\"",
-        reason!(),
-        "\",\"result\":\"error\",\"status\":null,\"url\":null}\n"
-    );
     if claim_report() {
-        let text = if JSON_REPORTS.load(Ordering::Relaxed) {
-            JSON
-        } else {
-            TEXT
-        };
+        let text = super::reports::out_of_memory();
         // SAFETY: write(2) with a pointer and length of a static string.
         unsafe { write(report_fd(), text.as_ptr().cast(), text.len()) };
     }
@@ -286,7 +236,7 @@ pub fn wait_for_exit() -> ! {
 /// supervisor for SIGINT), and it passes on to a command.
 pub fn exit_on_termination(before: String, after: String) {
     extern "C" fn stop(_: c_int) {
-        if REPORTED.swap(true, Ordering::SeqCst) {
+        if !claim_report() {
             // The final report is being written, and the process exits after it.
             return;
         }
