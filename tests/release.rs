@@ -104,8 +104,7 @@ fn release_workflow_builds_tests_and_publishes_with_the_tested_scripts() {
         "{release}"
     );
     assert!(
-        release
-            .contains("dist/healthprobe-linux-* dist/SHA256SUMS dist/SHA256SUMS.cosign.bundle\n"),
+        release.contains("dist/healthprobe-* dist/SHA256SUMS dist/SHA256SUMS.cosign.bundle\n"),
         "{release}"
     );
     // The image: scripts/image, as tests/publish.rs runs it, for the platforms scripts/dist

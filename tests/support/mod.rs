@@ -5,6 +5,7 @@ pub mod dependencies;
 pub mod elf;
 pub mod example;
 pub mod h2;
+pub mod objects;
 pub mod pki;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -25,7 +26,7 @@ pub fn tls_binary() -> &'static std::path::Path {
 
 /// A release artifact as users get it: `scripts/dist` builds `platform` (Docker's name,
 /// e.g. `linux/arm64`; cargo makes it a no-op when current) and this returns
-/// `dist/healthprobe-linux-<slug>`, or its `-tls` sibling.
+/// `dist/healthprobe-<os>-<slug>[.exe]`, or its `-tls` sibling.
 pub fn dist(platform: &str, slug: &str, tls: bool) -> std::path::PathBuf {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut dist = Command::new(root.join("scripts/dist"));
@@ -35,7 +36,9 @@ pub fn dist(platform: &str, slug: &str, tls: bool) -> std::path::PathBuf {
     let status = dist.arg(platform).status().expect("scripts/dist runs");
     assert!(status.success(), "scripts/dist {platform} failed");
     let suffix = if tls { "-tls" } else { "" };
-    root.join(format!("dist/healthprobe-linux-{slug}{suffix}"))
+    let os = platform.split('/').next().unwrap_or_default();
+    let exe = if os == "windows" { ".exe" } else { "" };
+    root.join(format!("dist/healthprobe-{os}-{slug}{suffix}{exe}"))
 }
 
 /// An empty directory `healthprobe-{name}-{pid}` under the system's temporary directory,
