@@ -135,6 +135,10 @@ fn wait_gives_up_when_time_runs_out() {
 }
 
 #[test]
+#[cfg_attr(
+    feature = "portable-sys",
+    ignore = "Linux's sys variant only (docs/platforms.md)"
+)]
 fn a_signal_ends_the_wait_at_once_with_exit_1() {
     for signal in ["TERM", "INT"] {
         let target = format!("tcp://127.0.0.1:{}", refused_port());

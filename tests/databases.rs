@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use support::{Run, Server, free_port, is_root, run, scratch_dir, skip, which};
 
 /// Waits until `ready` holds, for at most 30 s.
-fn until(what: &str, ready: impl Fn() -> bool) {
+pub(crate) fn until(what: &str, ready: impl Fn() -> bool) {
     let start = Instant::now();
     while !ready() {
         assert!(
@@ -26,14 +26,14 @@ fn until(what: &str, ready: impl Fn() -> bool) {
 }
 
 /// A PostgreSQL cluster of the test's own, run as the `postgres` user.
-struct Postgres {
+pub(crate) struct Postgres {
     bin: PathBuf,
     dir: PathBuf,
     port: u16,
 }
 
 impl Postgres {
-    fn new(test: &str) -> Result<Postgres, String> {
+    pub(crate) fn new(test: &str) -> Result<Postgres, String> {
         if !is_root() {
             return Err("needs root (the server runs as the postgres user)".to_string());
         }
@@ -76,7 +76,7 @@ impl Postgres {
     }
 
     /// Starts the server (without waiting for it to accept connections).
-    fn start(&self, options: &str) {
+    pub(crate) fn start(&self, options: &str) {
         self.as_postgres(&format!(
             "{} -D {} -l {} -o '-p {} -k {} -c listen_addresses=127.0.0.1 {options}' start",
             self.bin.join("pg_ctl").display(),
@@ -95,12 +95,12 @@ impl Postgres {
         ));
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("postgres://127.0.0.1:{}", self.port)
     }
 
     /// pg_isready's exit code: 0 accepting, 1 rejecting, 2 no response.
-    fn pg_isready(&self) -> i32 {
+    pub(crate) fn pg_isready(&self) -> i32 {
         Command::new("pg_isready")
             .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-t", "3"])
             .stdout(Stdio::null())

@@ -21,7 +21,7 @@ use support::{Run, Server, free_port, refused_port, run, run_command, scratch_di
 const SUPPORT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support");
 
 /// A gRPC server the test started, killed when dropped (and with the test, if it aborts).
-struct Grpc {
+pub(crate) struct Grpc {
     child: Child,
     stdin: ChildStdin,
     lines: Receiver<String>,
@@ -30,7 +30,7 @@ struct Grpc {
 
 impl Grpc {
     /// Python's gRPC, or why it cannot run here.
-    fn python(args: &[&str]) -> Result<Grpc, String> {
+    pub(crate) fn python(args: &[&str]) -> Result<Grpc, String> {
         let ok = Command::new("python3")
             .args(["-c", "import grpc, grpc_health.v1.health"])
             .stderr(Stdio::null())
@@ -119,7 +119,7 @@ impl Drop for Grpc {
 }
 
 /// A free port on 127.0.0.1 and its `listen` argument.
-fn listen() -> (u16, String) {
+pub(crate) fn listen() -> (u16, String) {
     let port = free_port();
     (port, format!("127.0.0.1:{port}"))
 }

@@ -247,6 +247,10 @@ fn send(child: &std::process::Child, signal: i32) {
 }
 
 #[test]
+#[cfg_attr(
+    feature = "portable-sys",
+    ignore = "Linux's sys variant only (docs/platforms.md)"
+)]
 fn a_signal_racing_the_final_report_never_adds_a_second_verdict() {
     let server = Server::answering("200 OK", "ok");
     let url = server.url("/");
@@ -307,6 +311,10 @@ fn a_signal_racing_the_final_report_never_adds_a_second_verdict() {
 }
 
 #[test]
+#[cfg_attr(
+    feature = "portable-sys",
+    ignore = "Linux's sys variant only (docs/platforms.md)"
+)]
 fn the_stop_report_is_in_the_chosen_format() {
     let refused = format!("tcp://127.0.0.1:{}", support::refused_port());
     // SIGHUP too: a terminal closed on a wait run by hand.
@@ -602,6 +610,10 @@ fn a_huge_unknown_name_is_reported_at_once() {
 /// `--wait` stopped by SIGTERM mid-attempt writes its stop report to something
 /// that is not the probe's socket: the server receives the request and nothing else.
 #[test]
+#[cfg_attr(
+    feature = "portable-sys",
+    ignore = "Linux's sys variant only (docs/platforms.md)"
+)]
 fn in_an_empty_root_the_report_never_reaches_the_server() {
     use std::io::Read;
     if !support::is_root() {
@@ -718,6 +730,10 @@ fn address_space_limits_end_in_a_verdict() {
 /// failed", exit 134, at 1746–1764 KiB); it is now the out-of-memory `error`, where the
 /// toolchain is a nightly (the shipped one).
 #[test]
+#[cfg_attr(
+    feature = "portable-sys",
+    ignore = "Linux's sys variant only (docs/platforms.md)"
+)]
 fn the_tightest_address_space_limits_end_in_a_verdict() {
     if !cfg!(alloc_error_hook) {
         // Not a missing prerequisite: std's hook is unstable (sys::process).

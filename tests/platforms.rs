@@ -6,9 +6,16 @@
 //! one unknown-issuer failure. Each embeds the dependency list of its own build
 //! (`.dep-v0`, for scanners).
 //!
+//! The macOS and Windows artifacts (for people at their desks) are checked as files: the
+//! right Mach-O or PE machine, only the system's own libraries, the size bound, the
+//! dependency list of their build; the Windows amd64 pair also runs, under wine,
+//! against real servers (tests/windows.rs). macOS's are not run here (docs/platforms.md
+//! has the command a maintainer runs on a Mac).
+//!
 //! Which `tls` artifacts CI builds is a matter of its time budget (docs/platforms.md):
-//! amd64's and arm64's always; the other six with `HEALTHPROBE_ALL_PLATFORMS=1`, which
-//! the release workflow sets. Without it they are skipped, saying so.
+//! Linux amd64's and arm64's, and Windows amd64's, always; the other nine with
+//! `HEALTHPROBE_ALL_PLATFORMS=1`, which the release workflow sets. Without it they are
+//! skipped, saying so.
 
 use crate::support;
 
@@ -20,6 +27,7 @@ use std::time::Duration;
 
 use support::dependencies::{embedded_runtime, runtime_graph};
 use support::elf::Elf;
+use support::objects::{CPU_ARM64, CPU_X86_64, MACHINE_AMD64, MACHINE_ARM64, MachO, Pe};
 use support::pki::{Pki, https_server};
 use support::{Run, Server, dist, is_root, refused_port, run_command, skip, which};
 
@@ -334,6 +342,162 @@ platform_tests! {
     riscv64, riscv64_tls: RISCV64;
 }
 
+/// A macOS or Windows artifact, as `scripts/dist` names and builds it.
+pub(crate) struct Desktop {
+    name: &'static str,
+    slug: &'static str,
+    target: &'static str,
+    format: Format,
+    tls_in_ci: bool,
+}
+
+/// What its system's loader expects: a Mach-O CPU type, or a PE machine.
+enum Format {
+    MachO(u32),
+    Pe(u16),
+}
+
+const DARWIN_AMD64: Desktop = Desktop {
+    name: "darwin/amd64",
+    slug: "amd64",
+    target: "x86_64-apple-darwin",
+    format: Format::MachO(CPU_X86_64),
+    tls_in_ci: false,
+};
+const DARWIN_ARM64: Desktop = Desktop {
+    name: "darwin/arm64",
+    slug: "arm64",
+    target: "aarch64-apple-darwin",
+    format: Format::MachO(CPU_ARM64),
+    tls_in_ci: false,
+};
+pub(crate) const WINDOWS_AMD64: Desktop = Desktop {
+    name: "windows/amd64",
+    slug: "amd64",
+    target: "x86_64-pc-windows-gnu",
+    format: Format::Pe(MACHINE_AMD64),
+    tls_in_ci: true,
+};
+const WINDOWS_ARM64: Desktop = Desktop {
+    name: "windows/arm64",
+    slug: "arm64",
+    target: "aarch64-pc-windows-gnullvm",
+    format: Format::Pe(MACHINE_ARM64),
+    tls_in_ci: false,
+};
+
+/// The DLLs a Windows artifact may import: Windows's own (10 and later), no MinGW or
+/// compiler runtime a person would have to install. `api-ms-win-*` are the Universal C
+/// Runtime's and the core API sets, part of every Windows 10.
+const WINDOWS_DLLS: [&str; 7] = [
+    "kernel32.dll",
+    "ntdll.dll",
+    "ws2_32.dll",
+    "bcryptprimitives.dll",
+    // ring's random numbers and its thread-safe one-time set-up, in the `tls` build.
+    "bcrypt.dll",
+    "advapi32.dll",
+    "userenv.dll",
+];
+
+impl Desktop {
+    fn test(&self, tls: bool) -> String {
+        format!("platform {}{}", self.name, if tls { " tls" } else { "" })
+    }
+
+    /// Builds the artifact with `scripts/dist`; `Err` says what is missing.
+    pub(crate) fn artifact(&self, tls: bool) -> Result<PathBuf, String> {
+        if which("cargo-zigbuild").is_none() {
+            return Err("no cargo-zigbuild (pip install cargo-zigbuild ziglang)".to_string());
+        }
+        Ok(dist(self.name, self.slug, tls))
+    }
+
+    /// Built, for its system and machine, loading only the system's libraries, within
+    /// the size bound, its dependency list that of its build (as its SBOM, made from
+    /// the list the binary embeds, shows).
+    fn check(&self, tls: bool) {
+        if tls
+            && !self.tls_in_ci
+            && std::env::var("HEALTHPROBE_ALL_PLATFORMS").as_deref() != Ok("1")
+        {
+            return support::announce_skip(
+                &self.test(tls),
+                "built and checked with HEALTHPROBE_ALL_PLATFORMS=1 only (the release workflow)",
+            );
+        }
+        let binary = match self.artifact(tls) {
+            Ok(binary) => binary,
+            Err(why) => return skip(&self.test(tls), &why),
+        };
+        let shown = binary.display();
+        let len = match self.format {
+            Format::MachO(cpu) => {
+                let macho = MachO::read(&binary);
+                assert_eq!(macho.cpu_type(), cpu, "{shown}");
+                assert_eq!(macho.libraries(), ["/usr/lib/libSystem.B.dylib"], "{shown}");
+                // Apple silicon runs no unsigned binary; zig's linker signs ad hoc.
+                if cpu == CPU_ARM64 {
+                    assert!(macho.is_signed(), "{shown} has no code signature");
+                }
+                macho.len()
+            }
+            Format::Pe(machine) => {
+                let pe = Pe::read(&binary);
+                assert_eq!(pe.machine(), machine, "{shown}");
+                assert_eq!(pe.subsystem(), 3, "{shown} is not a console program");
+                for dll in pe.imports() {
+                    let dll = dll.to_ascii_lowercase();
+                    assert!(
+                        WINDOWS_DLLS.contains(&dll.as_str()) || dll.starts_with("api-ms-win-"),
+                        "{shown} imports {dll}, which Windows does not have"
+                    );
+                }
+                pe.len()
+            }
+        };
+        let max = if tls { TLS_MAX } else { PLAIN_MAX };
+        eprintln!("{shown}: {len} bytes");
+        assert!(len <= max, "{shown} is {len} bytes, over {max}");
+        let sbom = std::fs::read(format!("{shown}.cdx.json")).unwrap();
+        let sbom: serde_json::Value = serde_json::from_slice(&sbom).unwrap();
+        let listed: std::collections::BTreeSet<_> = (sbom["components"].as_array().unwrap())
+            .iter()
+            .filter(|c| c["scope"] == "required")
+            .map(|c| {
+                let text = |key: &str| c[key].as_str().unwrap().to_string();
+                (text("name"), text("version"))
+            })
+            .collect();
+        // The SBOM names healthprobe itself as what it describes, not as a component.
+        let mut graph = runtime_graph(self.target, tls);
+        let version = env!("CARGO_PKG_VERSION");
+        assert!(graph.remove(&("healthprobe".to_string(), version.to_string())));
+        assert_eq!(listed, graph, "{shown}");
+    }
+}
+
+macro_rules! desktop_tests {
+    ($($plain:ident, $tls:ident: $desktop:expr;)*) => {$(
+        #[test]
+        fn $plain() {
+            $desktop.check(false);
+        }
+
+        #[test]
+        fn $tls() {
+            $desktop.check(true);
+        }
+    )*};
+}
+
+desktop_tests! {
+    darwin_amd64, darwin_amd64_tls: DARWIN_AMD64;
+    darwin_arm64, darwin_arm64_tls: DARWIN_ARM64;
+    windows_amd64, windows_amd64_tls: WINDOWS_AMD64;
+    windows_arm64, windows_arm64_tls: WINDOWS_ARM64;
+}
+
 #[test]
 fn dist_says_how_to_use_it_and_names_the_platforms_it_supports() {
     let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/dist");
@@ -353,6 +517,14 @@ fn dist_says_how_to_use_it_and_names_the_platforms_it_supports() {
         assert!(help.contains(p.name) && help.contains(p.slug), "{help}");
         assert!(unknown.contains(p.name), "{unknown}");
     }
+    for d in [&DARWIN_AMD64, &DARWIN_ARM64, &WINDOWS_AMD64, &WINDOWS_ARM64] {
+        assert!(help.contains(d.name), "{help}");
+        assert!(unknown.contains(d.name), "{unknown}");
+    }
+    assert!(
+        help.contains("dist/healthprobe-windows-amd64[-tls].exe"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -363,7 +535,7 @@ fn dist_checksums_cover_every_artifact() {
     let listed: Vec<&str> = sums.lines().filter_map(|l| l.split("  ").nth(1)).collect();
     for entry in std::fs::read_dir(dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
-        if name.starts_with("healthprobe-linux-") {
+        if name.starts_with("healthprobe-") {
             assert!(listed.contains(&name.as_str()), "{name} not in SHA256SUMS");
         }
     }

@@ -32,3 +32,4 @@ mod supply_chain;
 mod syscalls;
 mod tls;
 mod verdicts;
+mod windows;
