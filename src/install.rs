@@ -25,6 +25,8 @@ const MODE: u32 = 0o755;
 /// Copies this binary to `path`, creating its missing directories with `parents`. The
 /// line to report, or why not.
 #[cfg(unix)]
+// Out of line: inlined into the entry's `run`, it sat in every probe's pages.
+#[inline(never)]
 pub fn install(path: &Path, parents: bool) -> Result<String, String> {
     let shown = |p: &Path| printable(p.as_os_str().as_encoded_bytes(), 300);
     let name = shown(path);

@@ -84,6 +84,8 @@ impl Phase {
 }
 
 /// Puts a ureq error into the words of the phase it happened in.
+// Out of line: only a failed exchange runs it (`protocol::reply` says why that matters).
+#[inline(never)]
 pub(super) fn describe(
     error: ureq::Error,
     trace: &Trace,

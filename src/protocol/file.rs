@@ -79,6 +79,8 @@ type Stat = Arc<Pending<io::Result<Metadata>>>;
 static IN_FLIGHT: Mutex<Option<(PathBuf, Stat)>> = Mutex::new(None);
 
 /// The file's state, judged: a `stat` within the deadline.
+// Out of line, as every kind's exchange but HTTP's (`protocol::reply` says why).
+#[inline(never)]
 pub(super) fn check(path_and_query: &str, clock: Clock) -> Result<Answer, Failure> {
     let beat = heartbeat(path_and_query).map_err(Failure::Config)?;
     let shown = printable(beat.path.as_os_str().as_encoded_bytes(), 300);

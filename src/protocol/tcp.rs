@@ -6,6 +6,8 @@ use crate::judge::outcome::{Answer, Failure};
 use crate::net::{Clock, SharedTrace};
 
 /// The connection, made within the deadline: its peer is the answer.
+// Out of line, as every kind's exchange but HTTP's (`protocol::reply` says why).
+#[inline(never)]
 pub(super) fn connected(
     spec: &Spec,
     clock: Clock,

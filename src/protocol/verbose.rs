@@ -11,6 +11,8 @@ use crate::net::Host;
 use crate::net::{Clock, Trace};
 use crate::sanitize::io_text;
 
+// Out of line: only `-v` runs it (`protocol::reply` says why that matters).
+#[inline(never)]
 pub(super) fn trace_lines(trace: &Trace, spec: &Spec, clock: Clock) -> Vec<String> {
     // A file is stated, not connected to: of the phases, only the time taken is true.
     if let Kind::File = spec.kind {

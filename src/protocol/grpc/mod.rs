@@ -18,6 +18,8 @@ const PATH: &[u8] = b"/grpc.health.v1.Health/Check";
 /// The call: connect (TCP or `--unix-socket`), TLS for `grpcs://`, the request, and the
 /// answer judged. Errors of the connection and the handshake are ureq's, for
 /// [`failure::describe`] to put into words as for every protocol.
+// Out of line, as every kind's exchange but HTTP's (`protocol::reply` says why).
+#[inline(never)]
 pub(super) fn call(
     spec: &Spec,
     sent: &Request,
