@@ -547,8 +547,9 @@ fn dist_checksums_cover_every_artifact() {
     assert!(check.status.success(), "{check:?}");
 }
 
-/// Two checkouts of one commit in different directories build the same bytes, and the
-/// same SBOM: no build path or time is in an artifact. The second checkout has a target directory of its own,
+/// Two checkouts of one commit in different directories build the same bytes (Linux
+/// amd64, and Windows amd64 too), and the same SBOM: no build path or time is in an
+/// artifact. The second checkout has a target directory of its own,
 /// so nothing is shared but the toolchain and the crates' sources.
 #[test]
 fn dist_builds_the_same_bytes_in_another_checkout() {
@@ -589,5 +590,27 @@ fn dist_builds_the_same_bytes_in_another_checkout() {
         std::fs::read_to_string(root.join(sbom)).unwrap(),
         std::fs::read_to_string(copy.join(sbom)).unwrap()
     );
+    // And a Windows one, whose PE header holds a link time unless scripts/dist gives the
+    // linker one.
+    match WINDOWS_AMD64.artifact(false) {
+        Err(why) => skip(
+            "dist_builds_the_same_bytes_in_another_checkout (windows)",
+            &why,
+        ),
+        Ok(ours) => {
+            let status = Command::new(copy.join("scripts/dist"))
+                .args(["--plain", WINDOWS_AMD64.name])
+                .env_remove("CARGO_TARGET_DIR")
+                .env_remove("SOURCE_DATE_EPOCH")
+                .status()
+                .unwrap();
+            assert!(status.success());
+            let theirs = std::fs::read(copy.join("dist/healthprobe-windows-amd64.exe")).unwrap();
+            assert!(
+                std::fs::read(ours).unwrap() == theirs,
+                "the two checkouts built different Windows bytes"
+            );
+        }
+    }
     std::fs::remove_dir_all(copy).unwrap();
 }
