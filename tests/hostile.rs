@@ -798,9 +798,10 @@ fn resolver_failures_say_what_happened_once() {
     )
     .unwrap();
     // A nameserver answering every query with NXDOMAIN (the query's id and question back,
-    // QR RD RA and rcode 3), or reading every query and never answering.
+    // QR RD RA and rcode 3), or reading every query and never answering. Each ends by
+    // itself (15 s idle): nothing else would end it in its namespace.
     let nxdomain = "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); \
-        s.bind((\"127.0.0.1\", 53))\nwhile True:\n q, a = s.recvfrom(512)\n \
+        s.bind((\"127.0.0.1\", 53)); s.settimeout(15)\nwhile True:\n q, a = s.recvfrom(512)\n \
         s.sendto(q[:2] + bytes([0x81, 0x83, 0, 1, 0, 0, 0, 0, 0, 0]) + q[12:], a)";
     let silent = "import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); \
         s.bind((\"127.0.0.1\", 53)); time.sleep(15)";
