@@ -164,6 +164,10 @@ fn windows_amd64_under_wine() {
         hang.elapsed < Duration::from_millis(1000 + 1500),
         "{hang:#?}"
     );
+    // Windows's variable names know no case: healthprobe_timeout is HEALTHPROBE_TIMEOUT.
+    wine.run_env(&[&hung.url("/")], &[("healthprobe_timeout", "700ms")])
+        .expect("timeout")
+        .says("within 700ms");
 
     // tcp://, and --wait for a port that opens later.
     let db = TcpListener::bind("127.0.0.1:0").unwrap();

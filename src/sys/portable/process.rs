@@ -18,10 +18,18 @@ use std::path::PathBuf;
 pub use super::reports::{claim_report, report_fd, report_in_json, report_to_stderr};
 
 /// The variables of the environment whose `NAME=` starts with one of `kept` (`"PORT="`
-/// keeps `PORT` alone), in the environment's order.
+/// keeps `PORT` alone), in the environment's order. Windows's names are upper-cased
+/// first: there `Path` and `healthprobe_timeout` are the same variables as `PATH` and
+/// `HEALTHPROBE_TIMEOUT`.
 fn variables(kept: &[&str]) -> Variables {
     Variables(
         std::env::vars_os()
+            .map(|(mut name, value)| {
+                if cfg!(windows) {
+                    name.make_ascii_uppercase();
+                }
+                (name, value)
+            })
             .filter(|(name, _)| {
                 let mut entry = name.as_encoded_bytes().to_vec();
                 entry.push(b'=');
